@@ -1,0 +1,29 @@
+/** Options every command accepts (DESIGN.md, global flags). Raw strings are parsed by the command that needs them. */
+export interface GlobalOptions {
+  config: string;
+  app?: string;
+  region?: string;
+  roleArn?: string;
+  descriptor?: string;
+  json: boolean;
+  dryRun: boolean;
+  pollInterval?: string;
+  timeout?: string;
+  verbose: boolean;
+}
+
+/** Everything a command may take from the outside world; passed in, never reached for. */
+export interface CliContext {
+  globals: GlobalOptions;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Whether stderr is a terminal (live step list) or not (timestamped plain lines). */
+  isTTY: boolean;
+  /** Aborted on SIGINT/SIGTERM: long work stops, releases its lock and reports. */
+  signal: AbortSignal;
+}
+
+/** What each `src/cli/commands/<name>.ts` exports: run the command, return the exit code. */
+export type CommandRun<A> = (args: A, ctx: CliContext) => Promise<number>;

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, isFerryError } from '../errors.ts';
+import type { CliContext, GlobalOptions } from './context.ts';
+import { printFailure } from './failure.ts';
+
+interface Io {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  signal: AbortSignal;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<number> }>;
+
+/**
+ * Declares the CLI surface of DESIGN.md. Each command module is imported only when
+ * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
+ */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('ferry')
+    .description('Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.')
+    .version(packageVersion(), '-V, --version')
+    .option('--config <file>', 'ferry.config.json to read', './ferry.config.json')
+    .option('--app <name>', "application name (default: the config's app)")
+    .option('--region <region>', "AWS region (default: the config's region)")
+    .option('--role-arn <arn>', "IAM role to assume (default: the environment's roleArn)")
+    .option('--descriptor <file>', 'read the environment descriptor from a file instead of SSM')
+    .option('--json', 'NDJSON events on stdout, human output on stderr', false)
+    .option('--dry-run', 'print the plan; make no mutating AWS call', false)
+    .option('--poll-interval <duration>', 'how often to poll AWS while waiting (default 5s)')
+    .option('--timeout <duration>', 'give up waiting for a rollout after this long (default 30m)')
+    .option('--verbose', 'print every AWS call and more detail', false)
+    .showHelpAfterError('(run ferry --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const context = (cmd: Command): CliContext => ({
+    globals: cmd.optsWithGlobals() as GlobalOptions,
+    env: io.env,
+    cwd: io.cwd,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    isTTY: Boolean(io.stderr.isTTY),
+    signal: io.signal,
+  });
+
+  const action =
+    (load: Loader) =>
+    async (...params: unknown[]) => {
+      const cmd = params[params.length - 1] as Command;
+      const positional = params.slice(0, -2);
+      const opts = params[params.length - 2] as Record<string, unknown>;
+      const mod = await load();
+      setExit(await mod.run({ ...opts, args: positional } as never, context(cmd)));
+    };
+
+  for (const register of commandTable) register(program, action);
+  return program;
+}
+
+type Registrar = (program: Command, action: (load: Loader) => (...params: unknown[]) => Promise<void>) => void;
+
+const commandTable: Registrar[] = [
+  (p, action) =>
+    p
+      .command('deploy')
+      .description('release SHA to <env>: snapshot, migrate, roll out, verify, roll back on failure')
+      .argument('<env>', 'environment name, such as staging')
+      .requiredOption('--sha <sha>', 'git SHA whose image to deploy (7-40 lowercase hex)')
+      .action(action(() => import('./commands/deploy.ts'))),
+  (p, action) =>
+    p
+      .command('rollback')
+      .description('redeploy the previous successful release (or --to SHA) to <env>')
+      .argument('<env>', 'environment name')
+      .option('--to <sha>', 'SHA of an earlier release to go back to')
+      .action(action(() => import('./commands/rollback.ts'))),
+  (p, action) =>
+    p
+      .command('status')
+      .description('what runs where: SHA, digest, rollout, tasks, recent releases, lock')
+      .argument('[env]', 'one environment (default: all in the config)')
+      .action(action(() => import('./commands/status.ts'))),
+  (p, action) =>
+    p
+      .command('history')
+      .description('the release ledger of <env>')
+      .argument('<env>', 'environment name')
+      .addOption(new Option('--limit <n>', 'how many releases').default('20'))
+      .action(action(() => import('./commands/history.ts'))),
+  (p, action) =>
+    p
+      .command('lock')
+      .description("show or release an environment's deploy lock")
+      .argument('<action>', 'status | release')
+      .argument('<env>', 'environment name')
+      .action(action(() => import('./commands/lock.ts'))),
+  (p, action) =>
+    p
+      .command('sandbox')
+      .description('start the local simulated AWS and print its endpoint')
+      .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
+      .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
+      .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
+      .action(action(() => import('./commands/sandbox.ts'))),
+];
+
+export async function main(io: Io): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(io.argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here as "errors" with exit code 0.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const json = io.argv.includes('--json');
+    printFailure(err, { stdout: io.stdout, stderr: io.stderr, json });
+    return isFerryError(err) ? err.exitCode : ExitCode.NeedsPerson;
+  }
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { tryParseDuration } from './duration.ts';
+
+const duration = z
+  .string()
+  .refine((v) => tryParseDuration(v) !== undefined, { message: 'use a duration such as 250ms, 5s or 10m' });
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, { message: 'use 1-40 lowercase letters, digits or hyphens, starting with a letter' });
+
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+    message: 'use an IAM role ARN such as arn:aws:iam::111111111111:role/shop-staging-deploy',
+  });
+
+export const environmentConfigSchema = z.strictObject({
+  /** Role ferry assumes for this environment (from OIDC or the default credentials). */
+  roleArn: roleArn.optional(),
+  /** The environment whose running image `ferry promote` copies here. */
+  promoteFrom: name.optional(),
+});
+
+/** ferry.config.json, the contract of DESIGN.md; optional fields get the defaults below. */
+export const ferryConfigSchema = z.strictObject({
+  app: name,
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'use an AWS region such as eu-west-1' }),
+  build: z
+    .strictObject({
+      context: z.string().min(1).default('.'),
+      dockerfile: z.string().min(1).default('Dockerfile'),
+      platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/).default('linux/amd64'),
+    })
+    .prefault({}),
+  migrate: z
+    .strictObject({
+      command: z.array(z.string().min(1)).min(1, { message: 'give the command as an array, such as ["npm", "run", "migrate"]' }),
+      timeout: duration.default('15m'),
+    })
+    .optional(),
+  health: z
+    .strictObject({
+      path: z.string().startsWith('/', { message: 'start the path with /, such as /health' }).default('/health'),
+      expectStatus: z.number().int().min(100).max(599).default(200),
+      versionField: z.string().min(1).default('version'),
+      successes: z.number().int().min(1).max(100).default(3),
+      interval: duration.default('10s'),
+      timeout: duration.default('5m'),
+    })
+    .prefault({}),
+  snapshots: z
+    .strictObject({
+      /** How many ferry-made snapshots to keep per environment; older ferry snapshots are deleted, others never. */
+      keep: z.number().int().min(1).max(100).default(5),
+    })
+    .prefault({}),
+  environments: z
+    .record(name, environmentConfigSchema)
+    .refine((envs) => Object.keys(envs).length > 0, { message: 'define at least one environment, such as "staging"' }),
+});
+
+export type FerryConfig = z.infer<typeof ferryConfigSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+
+const arn = z.string().startsWith('arn:', { message: 'use an ARN' });
+
+/** The environment descriptor of DESIGN.md, written by the stacks at /ferry/<app>/<env>/descriptor. */
+export const descriptorSchema = z.strictObject({
+  version: z.literal(1),
+  app: name,
+  environment: name,
+  region: z.string().min(1),
+  accountId: z.string().regex(/^\d{12}$/, { message: 'use the 12-digit account id' }),
+  cluster: z.string().min(1),
+  services: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        container: z.string().min(1),
+        baseUrl: z.url({ protocol: /^https?$/, message: 'use an http(s) URL' }),
+        targetGroupArn: arn.optional(),
+      }),
+    )
+    .min(1, { message: 'list at least one service' }),
+  repository: z.strictObject({ name: z.string().min(1), uri: z.string().min(1) }),
+  database: z.strictObject({ identifier: z.string().min(1), kind: z.enum(['instance', 'cluster']) }).optional(),
+  taskDefinitionFamily: z.string().min(1),
+  network: z.strictObject({
+    subnets: z.array(z.string().min(1)).min(1),
+    securityGroups: z.array(z.string().min(1)),
+    assignPublicIp: z.boolean(),
+  }),
+});
+
+export type Descriptor = z.infer<typeof descriptorSchema>;

@@ -1,0 +1,62 @@
+/**
+ * What the pipeline reports as it goes. Renderers (tty, plain, json, GitHub)
+ * turn these into output; with --json each becomes one NDJSON line with `ts`.
+ * The `step` and `result` shapes are the contract of DESIGN.md.
+ */
+
+export type StepName =
+  | 'resolve'
+  | 'lock'
+  | 'copy-image'
+  | 'snapshot'
+  | 'register'
+  | 'migrate'
+  | 'deploy'
+  | 'watch'
+  | 'verify'
+  | 'rollback'
+  | 'record'
+  | 'unlock';
+
+export type StepStatus = 'start' | 'done' | 'failed' | 'skipped';
+
+export type Outcome = 'deployed' | 'rolled_back' | 'failed' | 'aborted' | 'ok';
+
+export type FerryEvent =
+  | { type: 'step'; step: StepName; status: StepStatus; elapsedMs: number; detail?: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; message: string }
+  | { type: 'plan'; env: string; sha: string; digest: string; image: string; lines: string[] }
+  | {
+      type: 'progress';
+      service: string;
+      deployments: {
+        id: string;
+        role: 'new' | 'old';
+        status: string;
+        rolloutState?: string;
+        running: number;
+        pending: number;
+        desired: number;
+        failed: number;
+      }[];
+    }
+  | { type: 'service_event'; service: string; message: string; createdAt: string; failure: boolean }
+  | { type: 'task_stopped'; service?: string; taskArn: string; stopCode?: string; reason?: string; exitCode?: number }
+  | { type: 'migration_log'; message: string; timestamp: string }
+  | { type: 'health'; url: string; ok: boolean; status?: number; version?: string; consecutive: number; error?: string }
+  | {
+      type: 'result';
+      outcome: Outcome;
+      exitCode: number;
+      env?: string;
+      sha?: string;
+      digest?: string;
+      snapshotId?: string;
+      taskDefinitionArn?: string;
+      reason?: string;
+      /** What a person should do next (exit 3, failures). */
+      next?: string[];
+    };
+
+/** Where events go. The pipeline only emits; it never writes to a stream. */
+export type Emit = (event: FerryEvent) => void;
