@@ -27,5 +27,5 @@ export async function startCli(): Promise<number> {
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  return controller.signal.aborted && code === ExitCode.Ok ? ExitCode.Interrupted : code;
+  return code;
 }

@@ -1,0 +1,98 @@
+/** The GitHub Actions OIDC token: what `permissions: id-token: write` gives a job. */
+import { ExitCode, FerryError } from '../errors.ts';
+
+export const STS_AUDIENCE = 'sts.amazonaws.com';
+
+export interface OidcRequest {
+  requestUrl: string;
+  requestToken: string;
+}
+
+export interface FetchTokenOptions {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  attempts?: number;
+  /** Base delay of the exponential backoff; each wait is a random fraction of it ("full jitter"). */
+  baseDelayMs?: number;
+}
+
+/** The request URL and token the runner provides, or undefined outside a job that may ask for one. */
+export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest | undefined {
+  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  return requestUrl && requestToken ? { requestUrl, requestToken } : undefined;
+}
+
+export function missingIdTokenPermission(roleArn: string): FerryError {
+  return new FerryError(
+    `Cannot assume ${roleArn}: this GitHub Actions job has no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN are not set). The job needs \`permissions: id-token: write\`.`,
+    ExitCode.Usage,
+    [
+      'Add `permissions: { id-token: write, contents: read }` to the job (listing permissions drops the defaults, so keep `contents: read`).',
+      'Pull requests from forks never get an id token.',
+    ],
+  );
+}
+
+/**
+ * GET `<url>&audience=sts.amazonaws.com` with the bearer token; the JWT is in `.value`.
+ * Network errors, 429 and 5xx are retried with jittered exponential backoff.
+ * Error messages carry the status, never the tokens or the response body.
+ */
+export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOptions = {}): Promise<string> {
+  const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const attempts = options.attempts ?? 5;
+  const baseDelayMs = options.baseDelayMs ?? 300;
+  const url = withAudience(request.requestUrl);
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) await sleep(Math.round(random() * baseDelayMs * 2 ** (attempt - 1)));
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        headers: { Authorization: `Bearer ${request.requestToken}`, Accept: 'application/json' },
+      });
+    } catch (err) {
+      lastProblem = `network error (${err instanceof Error ? err.message : String(err)})`;
+      continue;
+    }
+    if (response.ok) {
+      const body = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
+      if (typeof body?.value === 'string' && body.value) return body.value;
+      throw new FerryError(
+        'The GitHub OIDC token endpoint answered without a token in `.value`.',
+        ExitCode.Usage,
+      );
+    }
+    lastProblem = `HTTP ${response.status}`;
+    if (response.status !== 429 && response.status < 500) break;
+  }
+  throw new FerryError(`Could not get a GitHub OIDC token: ${lastProblem}.`, ExitCode.Usage, [
+    'Check that the job has `permissions: id-token: write`, then re-run it: GitHub may have had a transient failure.',
+  ]);
+}
+
+/** The runner's URL already carries a query string (`?api-version=...`); add the audience to it. */
+export function withAudience(requestUrl: string): string {
+  const url = new URL(requestUrl);
+  url.searchParams.set('audience', STS_AUDIENCE);
+  return url.toString();
+}
+
+/**
+ * The `sub` claim of a JWT (not a secret: it names the repository and ref or
+ * environment), to show which subject the role's trust policy must allow.
+ */
+export function jwtSubject(jwt: string): string | undefined {
+  const payload = jwt.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}

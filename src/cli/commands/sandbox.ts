@@ -1,0 +1,76 @@
+import { usageError } from '../../errors.ts';
+import type { CliContext } from '../context.ts';
+
+export interface SandboxArgs {
+  port?: string;
+  seed?: string;
+  timeScale?: string;
+  args: string[];
+}
+
+function parsePort(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    throw usageError(`\`--port\` must be a port number from 1 to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseTimeScale(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10_000) {
+    throw usageError(`\`--time-scale\` must be a number above 0 (such as 1 or 60), got "${raw}"`);
+  }
+  return scale;
+}
+
+/** `ferry sandbox`: starts the simulated AWS, prints its endpoint, runs until SIGINT/SIGTERM. */
+export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
+  const port = parsePort(args.port);
+  const timeScale = parseTimeScale(args.timeScale);
+  if (args.seed !== undefined && !/^[a-z][a-z0-9-]{0,39}$/.test(args.seed)) {
+    throw usageError(
+      `\`--seed\` must be an app name (1-40 lowercase letters, digits or hyphens), got "${args.seed}"`,
+    );
+  }
+  const { startSandbox } = await import('../../sandbox/index.ts');
+  const verbose = ctx.globals.verbose;
+  const sandbox = await startSandbox({
+    port,
+    timeScale,
+    log: (line) => {
+      if (verbose) ctx.stderr.write(`${line}\n`);
+    },
+  });
+  try {
+    if (args.seed) await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
+    if (ctx.globals.json) {
+      ctx.stdout.write(
+        `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed })}\n`,
+      );
+    } else {
+      ctx.stdout.write(`AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
+    }
+    const hints = [
+      `ferry sandbox: simulated AWS on ${sandbox.endpoint}, OCI registry on ${sandbox.registryHost}${timeScale ? ` (time x${timeScale})` : ''}`,
+      'In another shell:',
+      `  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_REGION=${ctx.globals.region ?? 'eu-west-1'}`,
+      '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',
+      ...(args.seed
+        ? [`Seeded app "${args.seed}": staging and production; try \`ferry status --app ${args.seed}\``]
+        : [`Seed an app: curl -X POST ${sandbox.endpoint}/_sandbox/seed -d '{"app":"shop"}'`]),
+      'Stop with Ctrl-C.',
+    ];
+    ctx.stderr.write(`${hints.join('\n')}\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await sandbox.stop();
+  }
+  ctx.stderr.write('ferry sandbox: stopped\n');
+  return 0;
+}

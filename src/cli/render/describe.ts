@@ -1,0 +1,66 @@
+import { formatDuration } from '../../config/duration.ts';
+import type { FerryEvent } from '../../pipeline/events.ts';
+
+type Of<T extends FerryEvent['type']> = Extract<FerryEvent, { type: T }>;
+
+/** What each exit code of DESIGN.md means, in the words a person needs at the end of a run. */
+export const EXIT_MEANING: Record<number, string> = {
+  0: 'done: the target runs the requested version and passed its checks',
+  1: 'the release failed and the environment was restored',
+  2: 'bad usage, config or precondition: nothing was changed',
+  3: 'the rollback failed or the state is unknown: a person must look now',
+  4: 'another deployment holds the lock: nothing was changed',
+  130: 'interrupted: the lock was released',
+};
+
+export function describeStep(event: Of<'step'>): string {
+  const timing = event.status === 'start' ? '' : ` ${formatDuration(event.elapsedMs)}`;
+  const detail = event.detail ? `: ${event.detail}` : '';
+  return `${event.step} ${event.status}${timing}${detail}`;
+}
+
+export function describeDeployment(d: Of<'progress'>['deployments'][number]): string {
+  const rollout = d.rolloutState ? ` ${d.rolloutState}` : '';
+  const failed = d.failed > 0 ? ` failed ${d.failed}` : '';
+  return `${d.role} ${d.status}${rollout} running ${d.running}/${d.desired} pending ${d.pending}${failed}`;
+}
+
+export function describeProgress(event: Of<'progress'>): string {
+  return `${event.service} ${event.deployments.map(describeDeployment).join(' | ')}`;
+}
+
+export function describeTaskStopped(event: Of<'task_stopped'>): string {
+  const task = event.taskArn.split('/').pop() ?? event.taskArn;
+  const parts = [event.service ? `${event.service} task ${task}` : `task ${task}`, 'stopped'];
+  if (event.stopCode) parts.push(`(${event.stopCode})`);
+  if (event.exitCode !== undefined) parts.push(`exit ${event.exitCode}`);
+  const reason = event.reason ? `: ${event.reason}` : '';
+  return `${parts.join(' ')}${reason}`;
+}
+
+export function describeHealth(event: Of<'health'>): string {
+  const status = event.status !== undefined ? ` ${event.status}` : '';
+  const version = event.version !== undefined ? ` version=${event.version}` : '';
+  const verdict = event.ok ? `ok (${event.consecutive} in a row)` : 'failed';
+  const error = event.error ? `: ${event.error}` : '';
+  return `${event.url}${status}${version} ${verdict}${error}`;
+}
+
+/** The end of a run, one fact per line: outcome and exit code first, then what identifies the release, then what to do. */
+export function resultLines(event: Of<'result'>): { label: string; value: string }[] {
+  const meaning = EXIT_MEANING[event.exitCode];
+  const lines = [
+    { label: 'outcome', value: `${event.outcome} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})` },
+  ];
+  const facts: [string, string | undefined][] = [
+    ['env', event.env],
+    ['sha', event.sha],
+    ['digest', event.digest],
+    ['task definition', event.taskDefinitionArn],
+    ['snapshot', event.snapshotId],
+    ['reason', event.reason],
+  ];
+  for (const [label, value] of facts) if (value) lines.push({ label, value });
+  for (const next of event.next ?? []) lines.push({ label: 'next', value: next });
+  return lines;
+}

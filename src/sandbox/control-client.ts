@@ -1,0 +1,61 @@
+import type { Faults } from './faults.ts';
+import type { LoggedRequest } from './request-log.ts';
+import type { SeededDescriptor, SeedRequest } from './seed.ts';
+
+/** A typed client of the sandbox's control API; needs only the endpoint, so any process can use it. */
+export class SandboxControl {
+  readonly endpoint: string;
+
+  constructor(endpoint: string) {
+    this.endpoint = endpoint.replace(/\/+$/, '');
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.endpoint}/_sandbox/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`sandbox control ${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  seed(request: SeedRequest): Promise<{ descriptors: Record<string, SeededDescriptor> }> {
+    return this.#call('POST', 'seed', request);
+  }
+
+  /** Pushes a new synthetic image (distinct content each call) and returns its digest. */
+  pushImage(repository: string, tag: string): Promise<{ digest: string }> {
+    return this.#call('POST', 'images', { repository, tag });
+  }
+
+  setFaults(faults: Faults): Promise<Faults> {
+    return this.#call('POST', 'faults', faults);
+  }
+
+  clearFaults(): Promise<void> {
+    return this.#call<unknown>('DELETE', 'faults').then(() => undefined);
+  }
+
+  getFaults(): Promise<Faults> {
+    return this.#call('GET', 'faults');
+  }
+
+  requests(): Promise<LoggedRequest[]> {
+    return this.#call('GET', 'requests');
+  }
+
+  clearRequests(): Promise<void> {
+    return this.#call<unknown>('DELETE', 'requests').then(() => undefined);
+  }
+
+  setTimeScale(scale: number): Promise<{ scale: number }> {
+    return this.#call('POST', 'time', { scale });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: a free-form dump for tests to dig into
+  state(): Promise<any> {
+    return this.#call('GET', 'state');
+  }
+}

@@ -1,0 +1,171 @@
+import { AwsError } from '../protocol/errors.ts';
+import { list, type XmlNode } from '../protocol/query.ts';
+import type { QueryService } from '../protocol/types.ts';
+
+export interface DbInstance {
+  identifier: string;
+  arn: string;
+  engine: string;
+  createdAt: number;
+  status: string;
+  region: string;
+  account: string;
+}
+
+interface DbSnapshot {
+  identifier: string;
+  instance: DbInstance;
+  createdAt: number;
+  tags: { Key: string; Value: string }[];
+}
+
+/** Simulated seconds a snapshot takes to become available. */
+const SNAPSHOT_MS = 20_000;
+
+export class RdsStore {
+  readonly instances = new Map<string, DbInstance>();
+  readonly snapshots = new Map<string, DbSnapshot>();
+}
+
+/** AWS's rule: letters, digits and hyphens, a letter first, no trailing or double hyphen. */
+export function validSnapshotIdentifier(id: string, max = 255): boolean {
+  return (
+    id.length >= 1 &&
+    id.length <= max &&
+    /^[A-Za-z][A-Za-z0-9-]*$/.test(id) &&
+    !id.endsWith('-') &&
+    !id.includes('--')
+  );
+}
+
+function snapshotXml(s: DbSnapshot, now: number): XmlNode {
+  const progress = Math.min(100, Math.floor(((now - s.createdAt) / SNAPSHOT_MS) * 100));
+  return {
+    DBSnapshotIdentifier: s.identifier,
+    DBInstanceIdentifier: s.instance.identifier,
+    SnapshotCreateTime: new Date(s.createdAt),
+    Engine: s.instance.engine,
+    AllocatedStorage: 20,
+    Status: progress >= 100 ? 'available' : 'creating',
+    Port: 5432,
+    AvailabilityZone: `${s.instance.region}a`,
+    InstanceCreateTime: new Date(s.instance.createdAt),
+    MasterUsername: 'app',
+    EngineVersion: '16.4',
+    SnapshotType: 'manual',
+    PercentProgress: progress,
+    StorageType: 'gp3',
+    Encrypted: true,
+    DBSnapshotArn: `arn:aws:rds:${s.instance.region}:${s.instance.account}:snapshot:${s.identifier}`,
+    TagList: list(
+      'Tag',
+      s.tags.map((t) => ({ Key: t.Key, Value: t.Value })),
+    ),
+  };
+}
+
+function instanceXml(i: DbInstance): XmlNode {
+  return {
+    DBInstanceIdentifier: i.identifier,
+    DBInstanceClass: 'db.t4g.micro',
+    Engine: i.engine,
+    DBInstanceStatus: i.status,
+    MasterUsername: 'app',
+    DBName: 'app',
+    Endpoint: { Address: `${i.identifier}.sandbox.${i.region}.rds.amazonaws.com`, Port: 5432 },
+    AllocatedStorage: 20,
+    InstanceCreateTime: new Date(i.createdAt),
+    MultiAZ: false,
+    EngineVersion: '16.4',
+    StorageType: 'gp3',
+    StorageEncrypted: true,
+    DBInstanceArn: i.arn,
+    DeletionProtection: true,
+  };
+}
+
+export function rdsService(store: RdsStore, now: () => number): QueryService {
+  const instance = (id: unknown) => {
+    const found = store.instances.get(String(id ?? ''));
+    if (!found) throw new AwsError('DBInstanceNotFound', `DBInstance ${String(id)} not found.`, 404);
+    return found;
+  };
+  return {
+    service: 'rds',
+    version: '2014-10-31',
+    namespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
+    operations: {
+      DescribeDBInstances: (params) => {
+        const items = params.DBInstanceIdentifier
+          ? [instance(params.DBInstanceIdentifier)]
+          : [...store.instances.values()];
+        return { DBInstances: list('DBInstance', items.map(instanceXml)) };
+      },
+      CreateDBSnapshot: (params) => {
+        const id = String(params.DBSnapshotIdentifier ?? '');
+        if (!validSnapshotIdentifier(id)) {
+          throw new AwsError(
+            'InvalidParameterValue',
+            `The parameter DBSnapshotIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
+          );
+        }
+        const db = instance(params.DBInstanceIdentifier);
+        if (store.snapshots.has(id)) {
+          throw new AwsError(
+            'DBSnapshotAlreadyExists',
+            `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+          );
+        }
+        if (db.status !== 'available') {
+          throw new AwsError(
+            'InvalidDBInstanceState',
+            `DBInstance ${db.identifier} is not in available state.`,
+          );
+        }
+        const tags = ((params.Tags as { Key: string; Value?: string }[] | undefined) ?? []).map((t) => ({
+          Key: t.Key,
+          Value: t.Value ?? '',
+        }));
+        const snapshot = { identifier: id, instance: db, createdAt: now(), tags };
+        store.snapshots.set(id, snapshot);
+        return { DBSnapshot: snapshotXml(snapshot, now()) };
+      },
+      DescribeDBSnapshots: (params) => {
+        let items = [...store.snapshots.values()];
+        if (params.DBSnapshotIdentifier) {
+          const found = store.snapshots.get(String(params.DBSnapshotIdentifier));
+          if (!found)
+            throw new AwsError(
+              'DBSnapshotNotFound',
+              `DBSnapshot ${String(params.DBSnapshotIdentifier)} not found.`,
+              404,
+            );
+          items = [found];
+        }
+        if (params.DBInstanceIdentifier)
+          items = items.filter((s) => s.instance.identifier === params.DBInstanceIdentifier);
+        if (params.SnapshotType && params.SnapshotType !== 'manual') items = [];
+        return {
+          DBSnapshots: list(
+            'DBSnapshot',
+            items.map((s) => snapshotXml(s, now())),
+          ),
+        };
+      },
+      DeleteDBSnapshot: (params) => {
+        const id = String(params.DBSnapshotIdentifier ?? '');
+        const found = store.snapshots.get(id);
+        if (!found) throw new AwsError('DBSnapshotNotFound', `DBSnapshot ${id} not found.`, 404);
+        const xml = snapshotXml(found, now());
+        if (xml.Status !== 'available') {
+          throw new AwsError(
+            'InvalidDBSnapshotState',
+            `Cannot delete the snapshot ${id} because it is being created.`,
+          );
+        }
+        store.snapshots.delete(id);
+        return { DBSnapshot: { ...xml, Status: 'deleted' } };
+      },
+    },
+  };
+}
