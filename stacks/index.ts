@@ -1,0 +1,181 @@
+// The ferry stacks: one environment (staging or production) per stack.
+// Every input comes from the stack's config (Pulumi.<stack>.yaml); docs/infrastructure.md lists them.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { Database } from './components/database.ts';
+import { DeployAccess, type GithubSubject } from './components/deploy-access.ts';
+import { Descriptor } from './components/descriptor.ts';
+import { Firewall } from './components/firewall.ts';
+import { LoadBalancer } from './components/load-balancer.ts';
+import { type NatGatewayMode, Network } from './components/network.ts';
+import { Registry } from './components/registry.ts';
+import { Service } from './components/service.ts';
+
+const config = new pulumi.Config();
+const app = config.require('app');
+const environment = config.get('environment') ?? pulumi.getStack();
+const production = config.getBoolean('production') ?? environment === 'production';
+const name = `${app}-${environment}`;
+const tags = { 'ferry:app': app, 'ferry:environment': environment };
+
+const identity = aws.getCallerIdentityOutput();
+const region = aws.getRegionOutput().region;
+const partition = aws.getPartitionOutput().partition;
+
+const network = new Network(name, {
+  name,
+  cidrBlock: config.get('vpcCidr'),
+  azCount: config.getNumber('azCount') ?? (production ? 3 : 2),
+  natGateways: (config.get('natGateways') as NatGatewayMode | undefined) ?? (production ? 'perAz' : 'single'),
+  tags,
+});
+
+const certificateArn = config.get('certificateArn');
+const containerPort = config.getNumber('containerPort');
+const firewall = new Firewall(name, {
+  name,
+  vpcId: network.vpcId,
+  containerPort,
+  https: !!certificateArn,
+  tags,
+});
+
+const registry = new Registry(name, {
+  name,
+  keepReleases: config.getNumber('keepReleases'),
+  untaggedExpiryDays: config.getNumber('untaggedImageExpiryDays'),
+  tags,
+});
+
+const database = new Database(name, {
+  name,
+  production,
+  subnetIds: network.privateSubnetIds,
+  securityGroupId: firewall.databaseSecurityGroupId,
+  engineVersion: config.get('dbEngineVersion'),
+  instanceClass: config.get('dbInstanceClass'),
+  allocatedStorage: config.getNumber('dbAllocatedStorage'),
+  maxAllocatedStorage: config.getNumber('dbMaxAllocatedStorage'),
+  databaseName: config.get('dbName'),
+  username: config.get('dbUsername'),
+  multiAz: config.getBoolean('dbMultiAz'),
+  deletionProtection: config.getBoolean('dbDeletionProtection'),
+  backupRetentionDays: config.getNumber('dbBackupRetentionDays'),
+  skipFinalSnapshot: config.getBoolean('dbSkipFinalSnapshot'),
+  performanceInsights: config.getBoolean('dbPerformanceInsights'),
+  tags,
+});
+
+const loadBalancer = new LoadBalancer(name, {
+  name,
+  vpcId: network.vpcId,
+  subnetIds: network.publicSubnetIds,
+  securityGroupId: firewall.albSecurityGroupId,
+  containerPort,
+  healthCheckPath: config.get('healthCheckPath'),
+  deregistrationDelaySeconds: config.getNumber('deregistrationDelaySeconds'),
+  certificateArn,
+  domainName: config.get('domainName'),
+  tags,
+});
+
+const service = new Service(name, {
+  name,
+  subnetIds: network.privateSubnetIds,
+  securityGroupId: firewall.tasksSecurityGroupId,
+  targetGroupArn: loadBalancer.targetGroupArn,
+  targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
+  loadBalancerArnSuffix: loadBalancer.arnSuffix,
+  dependsOn: loadBalancer.listeners,
+  repositoryArn: registry.repositoryArn,
+  database: {
+    host: database.address,
+    port: database.port,
+    name: database.databaseName,
+    username: database.username,
+    secretArn: database.secretArn,
+  },
+  region,
+  accountId: identity.accountId,
+  initialImage: config.get('initialImage'),
+  containerPort,
+  cpu: config.getNumber('cpu'),
+  memory: config.getNumber('memory'),
+  desiredCount: config.getNumber('desiredCount') ?? (production ? 2 : 1),
+  healthCheckGracePeriodSeconds: config.getNumber('healthCheckGracePeriodSeconds'),
+  logRetentionDays: config.getNumber('logRetentionDays'),
+  containerInsights: config.getBoolean('containerInsights') ?? production,
+  alarm5xxThreshold: config.getNumber('alarm5xxThreshold'),
+  tags,
+});
+
+const subject: GithubSubject = production
+  ? { environment: config.get('githubEnvironment') ?? 'production' }
+  : { branch: config.get('githubBranch') ?? 'main' };
+const promoteSource = config.get('promoteSourceRepositoryArn');
+const access = new DeployAccess(name, {
+  name,
+  github: {
+    repository: config.require('githubRepository'),
+    ownerId: config.require('githubOwnerId'),
+    repositoryId: config.require('githubRepositoryId'),
+  },
+  subject,
+  oidcProvider: (config.get('githubOidcProvider') as 'create' | 'existing' | undefined) ?? 'create',
+  scope: pulumi
+    .output({
+      partition,
+      region,
+      accountId: identity.accountId,
+      repositoryArn: registry.repositoryArn,
+      clusterName: service.clusterName,
+      serviceName: service.serviceName,
+      taskDefinitionFamily: service.taskDefinitionFamily,
+      executionRoleArn: service.executionRoleArn,
+      taskRoleArn: service.taskRoleArn,
+      databaseArn: database.arn,
+      logGroupArn: service.logGroupArn,
+    })
+    .apply((scope) => ({
+      ...scope,
+      app,
+      environment,
+      promoteSourceRepositoryArns: promoteSource ? [promoteSource] : [],
+    })),
+  tags,
+});
+
+const published = new Descriptor(`${name}-descriptor`, {
+  inputs: pulumi
+    .output({
+      region,
+      accountId: identity.accountId,
+      clusterName: service.clusterName,
+      serviceName: service.serviceName,
+      baseUrl: loadBalancer.baseUrl,
+      targetGroupArn: loadBalancer.targetGroupArn,
+      repositoryName: registry.repositoryName,
+      repositoryUrl: registry.repositoryUrl,
+      databaseIdentifier: database.identifier,
+      taskDefinitionFamily: service.taskDefinitionFamily,
+      subnetIds: network.privateSubnetIds,
+      tasksSecurityGroupId: firewall.tasksSecurityGroupId,
+    })
+    .apply(({ tasksSecurityGroupId, ...outputs }) => ({
+      ...outputs,
+      app,
+      environment,
+      containerName: service.containerName,
+      securityGroupIds: [tasksSecurityGroupId],
+    })),
+  tags,
+});
+
+export const descriptor = published.descriptor;
+export const descriptorParameter = published.parameterName;
+export const deployRoleArn = access.roleArn;
+export const baseUrl = loadBalancer.baseUrl;
+export const repositoryUrl = registry.repositoryUrl;
+export const natGateways = network.natGatewayCount;
+/** Paste into ferry.config.json under `environments.<env>`. */
+export const ferryEnvironment = access.roleArn.apply((roleArn) => ({ [environment]: { roleArn } }));

