@@ -12,15 +12,29 @@ export function printFailure(
     out.stderr.write(`ferry: ${err.message}\n`);
     for (const hint of err.hints) out.stderr.write(`  ${hint}\n`);
     if (out.json) {
-      const result = { type: 'result', ts: new Date().toISOString(), outcome: 'aborted', exitCode: err.exitCode, error: err.message };
+      const result = {
+        type: 'result',
+        ts: new Date().toISOString(),
+        outcome: 'aborted',
+        exitCode: err.exitCode,
+        error: err.message,
+      };
       out.stdout.write(`${JSON.stringify(result)}\n`);
     }
     return;
   }
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  out.stderr.write(`ferry: unexpected error; the environment's state is unknown: run \`ferry status\`.\n${detail}\nPlease report this with the output above.\n`);
+  out.stderr.write(
+    `ferry: unexpected error; the environment's state is unknown: run \`ferry status\`.\n${detail}\nPlease report this with the output above.\n`,
+  );
   if (out.json) {
-    const result = { type: 'result', ts: new Date().toISOString(), outcome: 'failed', exitCode: 3, error: String(err) };
+    const result = {
+      type: 'result',
+      ts: new Date().toISOString(),
+      outcome: 'failed',
+      exitCode: 3,
+      error: String(err),
+    };
     out.stdout.write(`${JSON.stringify(result)}\n`);
   }
 }

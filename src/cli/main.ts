@@ -14,7 +14,9 @@ interface Io {
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -26,7 +28,9 @@ type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<num
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('ferry')
-    .description('Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.')
+    .description(
+      'Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.',
+    )
     .version(packageVersion(), '-V, --version')
     .option('--config <file>', 'ferry.config.json to read', './ferry.config.json')
     .option('--app <name>', "application name (default: the config's app)")
@@ -69,9 +73,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   return program;
 }
 
-type Registrar = (program: Command, action: (load: Loader) => (...params: unknown[]) => Promise<void>) => void;
+type Registrar = (
+  program: Command,
+  action: (load: Loader) => (...params: unknown[]) => Promise<void>,
+) => void;
 
 const commandTable: Registrar[] = [
+  (p, action) =>
+    p
+      .command('build')
+      .description(
+        'build the image for the current commit, tag it with its SHA and push it to the environment repository',
+      )
+      .option('--env <env>', 'environment whose repository receives the image', 'staging')
+      .option('--sha <sha>', 'git SHA to tag (default: HEAD of a clean working tree)')
+      .addOption(new Option('--builder <builder>', 'image builder').choices(['docker', 'podman', 'buildah']))
+      .option('--platform <platform>', "target platform (default: the config's build.platform)")
+      .action(action(() => import('./commands/build.ts'))),
   (p, action) =>
     p
       .command('deploy')
@@ -79,6 +97,14 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment name, such as staging')
       .requiredOption('--sha <sha>', 'git SHA whose image to deploy (7-40 lowercase hex)')
       .action(action(() => import('./commands/deploy.ts'))),
+  (p, action) =>
+    p
+      .command('promote')
+      .description('copy the exact image running in --from into --to (by digest) and release it there')
+      .requiredOption('--from <env>', 'environment to promote from, such as staging')
+      .requiredOption('--to <env>', 'environment to promote to, such as production')
+      .option('--sha <sha>', 'SHA to promote (default: what is running in --from)')
+      .action(action(() => import('./commands/promote.ts'))),
   (p, action) =>
     p
       .command('rollback')
@@ -99,6 +125,14 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment name')
       .addOption(new Option('--limit <n>', 'how many releases').default('20'))
       .action(action(() => import('./commands/history.ts'))),
+  (p, action) =>
+    p
+      .command('preview')
+      .description("show what `pulumi up` would change in <env>'s infrastructure")
+      .argument('<env>', 'environment (stack) name')
+      .option('--offline', 'compare the stack program with --base without AWS or the Pulumi CLI', false)
+      .option('--base <ref>', 'git ref to compare with in --offline mode', 'HEAD')
+      .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p
       .command('lock')

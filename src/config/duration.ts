@@ -14,7 +14,9 @@ export function tryParseDuration(text: string): number | undefined {
 export function parseDuration(text: string, what: string): number {
   const ms = tryParseDuration(text);
   if (ms === undefined) {
-    throw usageError(`${what}: "${text}" is not a duration; use a number with ms, s, m or h, such as 250ms, 5s or 10m`);
+    throw usageError(
+      `${what}: "${text}" is not a duration; use a number with ms, s, m or h, such as 250ms, 5s or 10m`,
+    );
   }
   return ms;
 }

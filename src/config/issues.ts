@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { usageError, type FerryError } from '../errors.ts';
+import { type FerryError, usageError } from '../errors.ts';
 
 /** `health.successes: expected a number` style lines: every problem, each with its JSON path. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
@@ -15,6 +15,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 export function schemaError(source: string, issues: readonly z.core.$ZodIssue[]): FerryError {
   const lines = describeIssues(issues);
   const first = lines[0] ?? 'invalid';
-  const more = lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''})` : '';
+  const more =
+    lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''})` : '';
   return usageError(`${source}: ${first}${more}`, ...lines.slice(1));
 }

@@ -9,7 +9,8 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw usageError(`${what} ${path} does not exist; create it or pass --config FILE`);
+    if (code === 'ENOENT')
+      throw usageError(`${what} ${path} does not exist; create it or pass --config FILE`);
     throw usageError(`${what} ${path} cannot be read (${code ?? String(err)})`);
   }
   return parseJsonText(text, `${what} ${path}`);

@@ -5,15 +5,13 @@ const duration = z
   .string()
   .refine((v) => tryParseDuration(v) !== undefined, { message: 'use a duration such as 250ms, 5s or 10m' });
 
-const name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, { message: 'use 1-40 lowercase letters, digits or hyphens, starting with a letter' });
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, {
+  message: 'use 1-40 lowercase letters, digits or hyphens, starting with a letter',
+});
 
-const roleArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
-    message: 'use an IAM role ARN such as arn:aws:iam::111111111111:role/shop-staging-deploy',
-  });
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+  message: 'use an IAM role ARN such as arn:aws:iam::111111111111:role/shop-staging-deploy',
+});
 
 export const environmentConfigSchema = z.strictObject({
   /** Role ferry assumes for this environment (from OIDC or the default credentials). */
@@ -30,18 +28,26 @@ export const ferryConfigSchema = z.strictObject({
     .strictObject({
       context: z.string().min(1).default('.'),
       dockerfile: z.string().min(1).default('Dockerfile'),
-      platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/).default('linux/amd64'),
+      platform: z
+        .string()
+        .regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/)
+        .default('linux/amd64'),
     })
     .prefault({}),
   migrate: z
     .strictObject({
-      command: z.array(z.string().min(1)).min(1, { message: 'give the command as an array, such as ["npm", "run", "migrate"]' }),
+      command: z
+        .array(z.string().min(1))
+        .min(1, { message: 'give the command as an array, such as ["npm", "run", "migrate"]' }),
       timeout: duration.default('15m'),
     })
     .optional(),
   health: z
     .strictObject({
-      path: z.string().startsWith('/', { message: 'start the path with /, such as /health' }).default('/health'),
+      path: z
+        .string()
+        .startsWith('/', { message: 'start the path with /, such as /health' })
+        .default('/health'),
       expectStatus: z.number().int().min(100).max(599).default(200),
       versionField: z.string().min(1).default('version'),
       successes: z.number().int().min(1).max(100).default(3),
@@ -55,9 +61,9 @@ export const ferryConfigSchema = z.strictObject({
       keep: z.number().int().min(1).max(100).default(5),
     })
     .prefault({}),
-  environments: z
-    .record(name, environmentConfigSchema)
-    .refine((envs) => Object.keys(envs).length > 0, { message: 'define at least one environment, such as "staging"' }),
+  environments: z.record(name, environmentConfigSchema).refine((envs) => Object.keys(envs).length > 0, {
+    message: 'define at least one environment, such as "staging"',
+  }),
 });
 
 export type FerryConfig = z.infer<typeof ferryConfigSchema>;
@@ -84,7 +90,9 @@ export const descriptorSchema = z.strictObject({
     )
     .min(1, { message: 'list at least one service' }),
   repository: z.strictObject({ name: z.string().min(1), uri: z.string().min(1) }),
-  database: z.strictObject({ identifier: z.string().min(1), kind: z.enum(['instance', 'cluster']) }).optional(),
+  database: z
+    .strictObject({ identifier: z.string().min(1), kind: z.enum(['instance', 'cluster']) })
+    .optional(),
   taskDefinitionFamily: z.string().min(1),
   network: z.strictObject({
     subnets: z.array(z.string().min(1)).min(1),

@@ -6,6 +6,8 @@
 
 export type StepName =
   | 'resolve'
+  | 'build'
+  | 'push'
   | 'lock'
   | 'copy-image'
   | 'snapshot'
@@ -41,9 +43,24 @@ export type FerryEvent =
       }[];
     }
   | { type: 'service_event'; service: string; message: string; createdAt: string; failure: boolean }
-  | { type: 'task_stopped'; service?: string; taskArn: string; stopCode?: string; reason?: string; exitCode?: number }
+  | {
+      type: 'task_stopped';
+      service?: string;
+      taskArn: string;
+      stopCode?: string;
+      reason?: string;
+      exitCode?: number;
+    }
   | { type: 'migration_log'; message: string; timestamp: string }
-  | { type: 'health'; url: string; ok: boolean; status?: number; version?: string; consecutive: number; error?: string }
+  | {
+      type: 'health';
+      url: string;
+      ok: boolean;
+      status?: number;
+      version?: string;
+      consecutive: number;
+      error?: string;
+    }
   | {
       type: 'result';
       outcome: Outcome;

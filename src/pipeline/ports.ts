@@ -25,7 +25,10 @@ export interface ParameterStore {
 /** ECR, read side (image resolution). */
 export interface ImageRegistry {
   /** The digest the tag points at, or undefined when the repository has no such tag. */
-  findImageByTag(repositoryName: string, tag: string): Promise<{ digest: string; pushedAt?: Date } | undefined>;
+  findImageByTag(
+    repositoryName: string,
+    tag: string,
+  ): Promise<{ digest: string; pushedAt?: Date } | undefined>;
   /** Whether an image with this digest exists (rollback targets must still exist). */
   hasDigest(repositoryName: string, digest: string): Promise<boolean>;
 }
@@ -131,8 +134,14 @@ export interface ContainerService {
   }): Promise<TaskDefinitionSnapshot>;
   describeService(cluster: string, service: string): Promise<ServiceSnapshot>;
   /** Returns the id of the deployment UpdateService created (the PRIMARY one in its response). */
-  updateService(cluster: string, service: string, taskDefinitionArn: string): Promise<{ deploymentId: string }>;
-  describeServiceDeployment(arn: string): Promise<{ status: ServiceDeploymentStatus; statusReason?: string } | undefined>;
+  updateService(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Promise<{ deploymentId: string }>;
+  describeServiceDeployment(
+    arn: string,
+  ): Promise<{ status: ServiceDeploymentStatus; statusReason?: string } | undefined>;
   runTask(input: {
     cluster: string;
     taskDefinitionArn: string;
@@ -212,4 +221,12 @@ export interface Ports {
   logs: LogReader;
   http: HttpProbe;
   identity: Identity;
+}
+
+/**
+ * Copies one image, by digest and byte for byte, from the promotion source's
+ * repository into this environment's, tagged with its SHA. Never rebuilds.
+ */
+export interface ImageCopier {
+  copy(digest: string, tag: string, signal: AbortSignal): Promise<{ detail: string }>;
 }

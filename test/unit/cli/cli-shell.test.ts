@@ -7,7 +7,11 @@ const ferry = `${root}bin/ferry`;
 
 function run(args: string[], preload?: string) {
   const nodeArgs = preload ? ['--import', preload, ferry, ...args] : [ferry, ...args];
-  const result = spawnSync(process.execPath, nodeArgs, { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const result = spawnSync(process.execPath, nodeArgs, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -18,7 +22,17 @@ describe('ferry CLI shell', () => {
     for (const command of ['deploy', 'rollback', 'status', 'history', 'lock', 'sandbox']) {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
-    for (const flag of ['--config', '--app', '--region', '--role-arn', '--json', '--dry-run', '--poll-interval', '--timeout', '--verbose']) {
+    for (const flag of [
+      '--config',
+      '--app',
+      '--region',
+      '--role-arn',
+      '--json',
+      '--dry-run',
+      '--poll-interval',
+      '--timeout',
+      '--verbose',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });

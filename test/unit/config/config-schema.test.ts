@@ -39,10 +39,20 @@ describe('ferry.config.json', () => {
       ...minimal,
       build: { context: '.', dockerfile: 'Dockerfile', platform: 'linux/amd64' },
       migrate: { command: ['npm', 'run', 'migrate'], timeout: '15m' },
-      health: { path: '/health', expectStatus: 200, versionField: 'version', successes: 3, interval: '10s', timeout: '5m' },
+      health: {
+        path: '/health',
+        expectStatus: 200,
+        versionField: 'version',
+        successes: 3,
+        interval: '10s',
+        timeout: '5m',
+      },
       environments: {
         staging: { roleArn: 'arn:aws:iam::111111111111:role/shop-staging-deploy' },
-        production: { roleArn: 'arn:aws:iam::222222222222:role/shop-production-deploy', promoteFrom: 'staging' },
+        production: {
+          roleArn: 'arn:aws:iam::222222222222:role/shop-production-deploy',
+          promoteFrom: 'staging',
+        },
       },
     });
     expect(config.environments.production?.promoteFrom).toBe('staging');
@@ -110,7 +120,9 @@ describe('environment descriptor', () => {
       parseDescriptor({ ...descriptor, accountId: '42', services: [] }, 'SSM /ferry/shop/staging/descriptor'),
     );
     expect(err.exitCode).toBe(2);
-    expect(err.message).toMatch(/^SSM \/ferry\/shop\/staging\/descriptor: accountId: use the 12-digit account id/);
+    expect(err.message).toMatch(
+      /^SSM \/ferry\/shop\/staging\/descriptor: accountId: use the 12-digit account id/,
+    );
     expect(err.hints.join('\n')).toContain('services: list at least one service');
   });
 });

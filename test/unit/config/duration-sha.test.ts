@@ -19,7 +19,9 @@ describe('durations', () => {
   });
 
   it('names the option in its error', () => {
-    expect(() => parseDuration('soon', '--poll-interval')).toThrow(/--poll-interval: "soon" is not a duration/);
+    expect(() => parseDuration('soon', '--poll-interval')).toThrow(
+      /--poll-interval: "soon" is not a duration/,
+    );
   });
 
   it('formats for people', () => {
@@ -47,7 +49,9 @@ describe('SHA', () => {
       }
       expect(caught).toBeInstanceOf(FerryError);
       expect((caught as FerryError).exitCode).toBe(2);
-      expect((caught as FerryError).message).toMatch(/^--sha: .* is not a git SHA; give 7 to 40 lowercase hex/);
+      expect((caught as FerryError).message).toMatch(
+        /^--sha: .* is not a git SHA; give 7 to 40 lowercase hex/,
+      );
     },
   );
 });

@@ -1,0 +1,108 @@
+import { appendFile } from 'node:fs/promises';
+import { usageError } from '../../errors.ts';
+import type { PreviewReport } from '../../infra/model.ts';
+import { checkEnvironment, ENV_NAME, locateStacks, previewOffline } from '../../infra/offline.ts';
+import {
+  automationRunner,
+  findPulumiCli,
+  missingCliError,
+  type PreviewRunner,
+  previewOnline,
+} from '../../infra/online.ts';
+import { renderPreviewMarkdown, renderPreviewText } from '../../infra/render.ts';
+import type { CliContext } from '../context.ts';
+import { DataOutput } from '../data-output.ts';
+import { colorEnabled } from '../render/index.ts';
+import { makeColors } from '../render/mode.ts';
+
+export interface PreviewOptions {
+  offline?: boolean;
+  base?: string;
+  args?: unknown[];
+}
+
+/** Seams for tests: the Automation API and the CLI lookup. */
+export interface PreviewDeps {
+  runner?: PreviewRunner;
+  findCli?: (env: NodeJS.ProcessEnv) => Promise<string | undefined>;
+}
+
+export function run(options: PreviewOptions, ctx: CliContext): Promise<number> {
+  return runPreview(options, ctx, {});
+}
+
+/**
+ * `ferry preview <env> [--offline [--base REF]]`: what `pulumi up` would change,
+ * dangers first. Read-only; exit 0 whenever the preview ran, changes or not.
+ */
+export async function runPreview(
+  options: PreviewOptions,
+  ctx: CliContext,
+  deps: PreviewDeps,
+): Promise<number> {
+  const env = options.args?.[0];
+  if (typeof env !== 'string' || !ENV_NAME.test(env)) {
+    throw usageError(`"${String(env)}" is not an environment name`);
+  }
+  const report = options.offline
+    ? await offline(env, options.base ?? 'HEAD', ctx)
+    : await online(env, ctx, deps);
+
+  const out = new DataOutput(ctx);
+  const textStream = (out.json ? ctx.stderr : ctx.stdout) as NodeJS.WritableStream & { isTTY?: boolean };
+  const paint = makeColors(Boolean(textStream.isTTY) && colorEnabled(ctx.env));
+  out.text(renderPreviewText(report, { paint, verbose: ctx.globals.verbose }));
+  for (const change of report.changes) {
+    const { type, ...rest } = change;
+    out.data('change', { resourceType: type, ...rest });
+  }
+  await writeSummary(report, ctx);
+  out.result({
+    env: report.env,
+    mode: report.mode,
+    ...(report.base ? { base: report.base } : {}),
+    summary: report.summary,
+    dangerous: report.changes.filter((c) => c.dangers.some((d) => d.level === 'danger')).length,
+    config: report.config,
+    outputs: report.outputs,
+    notes: report.notes,
+  });
+  return 0;
+}
+
+function offline(env: string, base: string, ctx: CliContext): Promise<PreviewReport> {
+  return previewOffline({
+    cwd: ctx.cwd,
+    env,
+    base,
+    processEnv: ctx.env,
+    nodePath: process.execPath,
+    onProgress: (message) => {
+      // A few seconds of silence on a terminal looks like a hang.
+      if (ctx.globals.verbose || ctx.isTTY) ctx.stderr.write(`ferry: ${message}\n`);
+    },
+  });
+}
+
+async function online(env: string, ctx: CliContext, deps: PreviewDeps): Promise<PreviewReport> {
+  const { stacksDir } = await locateStacks(ctx.cwd, ctx.env);
+  checkEnvironment(stacksDir, env);
+  let runner = deps.runner;
+  if (!runner) {
+    const cli = await (deps.findCli ?? findPulumiCli)(ctx.env);
+    if (!cli) throw missingCliError(env);
+    runner = automationRunner(cli);
+  }
+  return previewOnline({ stacksDir, env, runner });
+}
+
+/** In GitHub Actions, the preview goes into the job summary too (the PR's reviewers read it there). */
+async function writeSummary(report: PreviewReport, ctx: CliContext): Promise<void> {
+  const path = ctx.env.GITHUB_STEP_SUMMARY;
+  if (!path) return;
+  try {
+    await appendFile(path, renderPreviewMarkdown(report), 'utf8');
+  } catch (err) {
+    ctx.stderr.write(`ferry: could not write the GitHub job summary: ${(err as Error).message}\n`);
+  }
+}

@@ -1,0 +1,113 @@
+import { copyImage, describeCopy } from '../../aws/ecr-copy.ts';
+import { createEcrAccess } from '../../aws/ecr-copy-access.ts';
+import { parseSha } from '../../config/sha.ts';
+import { usageError } from '../../errors.ts';
+import type { ImageCopier } from '../../pipeline/ports.ts';
+import { choosePromotion } from '../../pipeline/promotion.ts';
+import { runRelease } from '../../pipeline/release.ts';
+import {
+  envArgument,
+  loadSetup,
+  lockOwner,
+  newRunId,
+  openEnvironment,
+  pipelineDeps,
+  reporterFor,
+} from '../compose.ts';
+import type { CliContext } from '../context.ts';
+
+export interface PromoteOptions {
+  from?: string;
+  to?: string;
+  sha?: string;
+}
+
+/**
+ * `ferry promote --from staging --to production [--sha SHA]`: the exact image
+ * that passed `--from` (by digest, from its ledger) is copied into `--to`'s
+ * repository after the lock, then released there through the full runbook.
+ */
+export async function run(options: PromoteOptions, ctx: CliContext): Promise<number> {
+  const from = envArgument([options.from], true)!;
+  const to = envArgument([options.to], true)!;
+  if (from === to) throw usageError(`--from and --to are both ${from}; promote between two environments`);
+  const sha = options.sha === undefined ? undefined : parseSha(String(options.sha), '--sha');
+
+  const target = await loadSetup(ctx, to);
+  const promoteFrom = target.config.environments[to]?.promoteFrom;
+  if (promoteFrom !== undefined && promoteFrom !== from) {
+    throw usageError(
+      `--from ${from}: ${to} promotes from ${promoteFrom} (environments.${to}.promoteFrom in ${ctx.globals.config})`,
+    );
+  }
+  // --role-arn and --descriptor name the target; the source uses its own config entry and SSM.
+  const sourceCtx: CliContext = {
+    ...ctx,
+    globals: { ...ctx.globals, roleArn: undefined, descriptor: undefined },
+  };
+  const source = await loadSetup(sourceCtx, from);
+  const src = await openEnvironment(sourceCtx, source);
+  const choice = await choosePromotion(src.ports, src.descriptor, from, sha);
+  const dst = await openEnvironment(ctx, target);
+
+  const mask = (secret: string) => ctx.stderr.write(`::add-mask::${secret}\n`);
+  const sourceEcr = createEcrAccess({
+    region: source.region,
+    env: ctx.env,
+    environment: from,
+    mask,
+    ...(source.roleArn ? { roleArn: source.roleArn } : {}),
+  });
+  const targetEcr = createEcrAccess({
+    region: target.region,
+    env: ctx.env,
+    environment: to,
+    mask,
+    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
+  });
+  const copier: ImageCopier = {
+    async copy(digest, tag, signal) {
+      const result = await copyImage({
+        source: {
+          client: sourceEcr.client,
+          repositoryName: src.descriptor.repository.name,
+          registryId: src.descriptor.accountId,
+        },
+        target: {
+          client: targetEcr.client,
+          repositoryName: dst.descriptor.repository.name,
+          registryId: dst.descriptor.accountId,
+        },
+        digest,
+        tag,
+        signal,
+      });
+      return { detail: describeCopy(result) };
+    },
+  };
+
+  const reporter = reporterFor(ctx, `promote ${target.app} ${from} -> ${to} ${choice.sha.slice(0, 7)}`);
+  try {
+    reporter.emit({
+      type: 'log',
+      level: 'info',
+      message: `promoting ${choice.sha} (${choice.digest}), deployed to ${from} at ${choice.passed.finishedAt} by ${choice.passed.actor}`,
+    });
+    const result = await runRelease(pipelineDeps(ctx, target, dst.ports, reporter), {
+      kind: 'deploy',
+      env: to,
+      sha: choice.sha,
+      config: target.config,
+      descriptor: dst.descriptor,
+      timeoutMs: target.timeoutMs,
+      dryRun: ctx.globals.dryRun,
+      owner: lockOwner(ctx.env),
+      runId: newRunId(),
+      ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
+      promotion: { from, digest: choice.digest, copier },
+    });
+    return result.exitCode;
+  } finally {
+    await reporter.close();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The composition root: flags, config and environment in; ports, clock,
+ * reporter and the pipeline's Deps out. Every input is validated here, before
+ * any AWS call that could change anything.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { parseDuration } from '../config/duration.ts';
+import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
+import type { Descriptor, FerryConfig } from '../config/schema.ts';
+import { isFerryError, usageError } from '../errors.ts';
+import type { Deps } from '../pipeline/context.ts';
+import { descriptorParameter } from '../pipeline/names.ts';
+import type { Ports } from '../pipeline/ports.ts';
+import type { CliContext } from './context.ts';
+import { fetchProbe } from './http-probe.ts';
+import { chooseMode, createReporter, type Reporter } from './render/index.ts';
+import { systemClock } from './system-clock.ts';
+
+export const DEFAULT_POLL_INTERVAL = '5s';
+export const DEFAULT_TIMEOUT = '30m';
+
+export interface Setup {
+  config: FerryConfig;
+  app: string;
+  env: string;
+  region: string;
+  roleArn?: string;
+  pollIntervalMs: number;
+  timeoutMs: number;
+}
+
+/** Config file, environment name and durations: all local, so bad input fails before any AWS call. */
+export async function loadSetup(ctx: CliContext, env: string | undefined): Promise<Setup> {
+  const g = ctx.globals;
+  const pollIntervalMs = parseDuration(g.pollInterval ?? DEFAULT_POLL_INTERVAL, '--poll-interval');
+  const timeoutMs = parseDuration(g.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+  const config = await loadConfig(resolve(ctx.cwd, g.config));
+  const app = g.app ?? config.app;
+  if (!/^[a-z][a-z0-9-]{0,39}$/.test(app))
+    throw usageError(`--app: "${app}" is not an app name; use lowercase letters, digits and hyphens`);
+  const region = g.region ?? config.region;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw usageError(`--region: "${region}" is not an AWS region, such as eu-west-1`);
+  const name = env ?? Object.keys(config.environments)[0]!;
+  const envConfig = config.environments[name];
+  if (!envConfig) {
+    throw usageError(
+      `environment "${name}" is not in ${g.config}; use one of: ${Object.keys(config.environments).join(', ')}`,
+    );
+  }
+  const roleArn = g.roleArn ?? envConfig.roleArn;
+  if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn)) {
+    throw usageError(
+      `--role-arn: "${roleArn}" is not an IAM role ARN, such as arn:aws:iam::111111111111:role/deploy`,
+    );
+  }
+  return { config, app, env: name, region, ...(roleArn ? { roleArn } : {}), pollIntervalMs, timeoutMs };
+}
+
+export function createPorts(
+  ctx: CliContext,
+  setup: Setup,
+  databaseKind: 'instance' | 'cluster' = 'instance',
+): Ports {
+  const aws = createAwsPorts({
+    region: setup.region,
+    env: ctx.env,
+    environment: setup.env,
+    databaseKind,
+    ...(setup.roleArn ? { roleArn: setup.roleArn } : {}),
+    ...(ctx.globals.json ? { mask: (secret: string) => ctx.stderr.write(`::add-mask::${secret}\n`) } : {}),
+    ...(ctx.globals.verbose
+      ? { onCall: (service: string, op: string) => ctx.stderr.write(`aws ${service}.${op}\n`) }
+      : {}),
+  });
+  return { ...aws, http: fetchProbe() };
+}
+
+/** The descriptor from `--descriptor FILE` or SSM, checked against the config's app and environment. */
+export async function loadDescriptor(ctx: CliContext, setup: Setup, ports: Ports): Promise<Descriptor> {
+  const descriptor = ctx.globals.descriptor
+    ? await loadDescriptorFile(resolve(ctx.cwd, ctx.globals.descriptor))
+    : await readDescriptorParameter(ports, setup);
+  if (descriptor.app !== setup.app || descriptor.environment !== setup.env) {
+    throw usageError(
+      `descriptor: it describes ${descriptor.app}/${descriptor.environment}, not ${setup.app}/${setup.env}; check --app, the environment name and --descriptor`,
+    );
+  }
+  return descriptor;
+}
+
+async function readDescriptorParameter(ports: Ports, setup: Setup): Promise<Descriptor> {
+  const name = descriptorParameter(setup.app, setup.env);
+  let found: { value: string } | undefined;
+  try {
+    found = await ports.parameters.get(name);
+  } catch (err) {
+    if (isFerryError(err)) throw err;
+    throw usageError(`reading the descriptor ${name}: ${describeAwsError(err)}`);
+  }
+  if (!found) {
+    throw usageError(
+      `no environment descriptor at SSM ${name}; deploy the ${setup.env} stack first, or pass --descriptor FILE`,
+    );
+  }
+  return parseDescriptor(parseJsonText(found.value, `descriptor ${name}`), `descriptor ${name}`);
+}
+
+/** Everything a pipeline command needs, with ports matching the descriptor's database kind. */
+export async function openEnvironment(
+  ctx: CliContext,
+  setup: Setup,
+): Promise<{ ports: Ports; descriptor: Descriptor }> {
+  const first = createPorts(ctx, setup);
+  const descriptor = await loadDescriptor(ctx, setup, first);
+  const ports = descriptor.database?.kind === 'cluster' ? createPorts(ctx, setup, 'cluster') : first;
+  return { ports, descriptor };
+}
+
+export function reporterFor(ctx: CliContext, title: string): Reporter {
+  return createReporter({
+    mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, env: ctx.env }),
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    env: ctx.env,
+    title,
+    verbose: ctx.globals.verbose,
+  });
+}
+
+export function pipelineDeps(ctx: CliContext, setup: Setup, ports: Ports, reporter: Reporter): Deps {
+  return {
+    ports,
+    clock: systemClock(),
+    emit: reporter.emit,
+    signal: ctx.signal,
+    pollIntervalMs: setup.pollIntervalMs,
+  };
+}
+
+/** Who holds the lock: the GitHub run, or user@host. */
+export function lockOwner(env: NodeJS.ProcessEnv): string {
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_ACTOR ?? 'github'} (GitHub run ${env.GITHUB_REPOSITORY ?? ''}#${env.GITHUB_RUN_ID})`;
+  }
+  let user = env.USER ?? env.USERNAME;
+  if (!user) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = 'unknown';
+    }
+  }
+  return `${user}@${hostname()}`;
+}
+
+export const newRunId = (): string => randomUUID();
+
+/** The environment positional, validated like every other name. */
+export function envArgument(args: unknown[] | undefined, required: boolean): string | undefined {
+  const value = args?.[0];
+  if (value === undefined) {
+    if (required) throw usageError('give the environment, such as: ferry deploy staging --sha ...');
+    return undefined;
+  }
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9-]{0,39}$/.test(value)) {
+    throw usageError(
+      `environment: ${JSON.stringify(String(value)).slice(0, 60)} is not an environment name; use lowercase letters, digits and hyphens`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,95 @@
+/**
+ * The migration: one task of the new revision running the config's command,
+ * waited to STOPPED (a fast task goes straight there), exit code 0 required,
+ * its CloudWatch log lines streamed as they come.
+ */
+import { type Deps, info, pollContext, warn } from './context.ts';
+import { migrationLogStream } from './names.ts';
+import { describe, isTransient, pollUntil, tolerant } from './poll.ts';
+import type { ContainerSnapshot, TaskSnapshot } from './ports.ts';
+import { judgeMigration } from './verdicts.ts';
+
+export type MigrationResult = { ok: true; taskArn: string } | { ok: false; taskArn?: string; reason: string };
+
+export interface MigrationInput {
+  cluster: string;
+  taskDefinitionArn: string;
+  container: string;
+  command: string[];
+  network: { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
+  timeoutMs: number;
+  /** awslogs settings of the container, from the revision. */
+  logs?: ContainerSnapshot['logs'];
+  startedBy: string;
+}
+
+export async function runMigration(deps: Deps, input: MigrationInput): Promise<MigrationResult> {
+  const ecs = deps.ports.ecs;
+  let task: TaskSnapshot;
+  try {
+    task = await ecs.runTask({
+      cluster: input.cluster,
+      taskDefinitionArn: input.taskDefinitionArn,
+      container: input.container,
+      command: input.command,
+      network: input.network,
+      startedBy: input.startedBy,
+    });
+  } catch (err) {
+    if (deps.signal.aborted) throw err;
+    return { ok: false, reason: `RunTask failed: ${describe(err)}` };
+  }
+  info(deps, `migration task ${task.arn}: ${JSON.stringify(input.command)}`);
+  const tail = logTail(deps, input, task.arn);
+  const poll = pollContext(deps);
+  const stopped = await pollUntil(poll, input.timeoutMs, async () => {
+    const now = await tolerant(poll, 'migration task', () => ecs.describeTask(input.cluster, task.arn));
+    await tail.read();
+    return now && now.lastStatus === 'STOPPED' ? now : undefined;
+  });
+  if (!stopped) {
+    await ecs.stopTask(input.cluster, task.arn, 'ferry: migration timed out').catch((err: unknown) => {
+      warn(deps, `could not stop migration task ${task.arn}: ${describe(err)}`);
+    });
+    return {
+      ok: false,
+      taskArn: task.arn,
+      reason: `the migration did not finish within ${Math.round(input.timeoutMs / 1000)}s; ferry stopped it`,
+    };
+  }
+  // Lines written just before the container stopped reach CloudWatch a moment later.
+  await tail.read();
+  const verdict = judgeMigration(stopped, input.container);
+  return verdict.state === 'succeeded'
+    ? { ok: true, taskArn: task.arn }
+    : { ok: false, taskArn: task.arn, reason: verdict.state === 'failed' ? verdict.reason : 'not stopped' };
+}
+
+/** Streams `<prefix>/<container>/<taskId>` forward; missing logs are never a reason to fail. */
+function logTail(deps: Deps, input: MigrationInput, taskArn: string) {
+  const logs = input.logs;
+  let token: string | undefined;
+  let broken = false;
+  return {
+    async read(): Promise<void> {
+      if (!logs || broken) return;
+      const stream = migrationLogStream(logs.streamPrefix, input.container, taskArn);
+      try {
+        for (let page = 0; page < 20; page++) {
+          const batch = await deps.ports.logs.readStream(logs.group, stream, token);
+          for (const e of batch.events) {
+            deps.emit({ type: 'migration_log', message: e.message, timestamp: e.timestamp.toISOString() });
+          }
+          const advanced = batch.nextToken !== undefined && batch.nextToken !== token;
+          if (batch.nextToken) token = batch.nextToken;
+          if (!advanced || batch.events.length === 0) break;
+        }
+      } catch (err) {
+        if (deps.signal.aborted) throw err;
+        if (isTransient(err)) return;
+        broken = true;
+        warn(deps, `cannot read the migration's logs (${logs.group} ${stream}): ${describe(err)}`);
+      }
+    },
+  };
+}

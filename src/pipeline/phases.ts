@@ -1,0 +1,190 @@
+/**
+ * The runbook's longer steps. Each returns a result when the run ends there
+ * (a failure, or the rollback branch), and undefined to go on.
+ */
+import { ExitCode } from '../errors.ts';
+import type { Deps } from './context.ts';
+import { runMigration } from './migrate.ts';
+import type { Observers } from './observe.ts';
+import { describe } from './poll.ts';
+import type { TaskDefinitionSnapshot } from './ports.ts';
+import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
+import { restore } from './restore.ts';
+import { type Failure, startRollout, watchRollout } from './rollout.ts';
+import { takeSnapshot } from './snapshot.ts';
+
+const base = (state: RunState) => ({
+  digest: state.plan.digest,
+  ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
+});
+
+/** Promotion only: copy the source's exact image into this environment's repository, then check its digest. */
+export async function copyPhase(
+  deps: Deps,
+  req: ReleaseRequest,
+  state: RunState,
+): Promise<ReleaseResult | undefined> {
+  const { plan, steps } = state;
+  if (!req.promotion) return undefined;
+  const step = steps.start('copy-image');
+  const repo = req.descriptor.repository.name;
+  const fail = (reason: string): ReleaseResult => {
+    step.failed(reason);
+    const next = [`the service was not changed; fix the cause and run the promotion again`];
+    return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason, next };
+  };
+  let detail: string;
+  try {
+    ({ detail } = await req.promotion.copier.copy(plan.digest, plan.sha, deps.signal));
+  } catch (err) {
+    if (deps.signal.aborted) throw err;
+    return fail(`copying ${plan.digest} from ${req.promotion.from} into ${repo}: ${describe(err)}`);
+  }
+  const landed = await deps.ports.registry.findImageByTag(repo, plan.sha).catch(() => undefined);
+  if (landed?.digest !== plan.digest) {
+    return fail(
+      `after the copy, ${repo}:${plan.sha} is ${landed?.digest ?? 'missing'}, not ${plan.digest}; nothing was deployed`,
+    );
+  }
+  step.done(detail);
+  return undefined;
+}
+
+export async function snapshotPhase(
+  deps: Deps,
+  req: ReleaseRequest,
+  state: RunState,
+): Promise<ReleaseResult | undefined> {
+  const { plan, steps } = state;
+  if ('skip' in plan.snapshot) {
+    steps.skip('snapshot', plan.snapshot.skip);
+    return undefined;
+  }
+  const step = steps.start('snapshot');
+  const { database, name } = plan.snapshot;
+  const snap = await takeSnapshot(deps, {
+    database,
+    name,
+    env: req.env,
+    sha: plan.sha,
+    keep: req.config.snapshots.keep,
+  });
+  if (!snap.ok) {
+    step.failed(snap.reason);
+    const next = ['the service was not changed; check the database and run the deploy again'];
+    return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason: snap.reason, next };
+  }
+  state.snapshotId = snap.id;
+  step.done(snap.id);
+  return undefined;
+}
+
+export async function migratePhase(
+  deps: Deps,
+  state: RunState,
+  revision: TaskDefinitionSnapshot,
+): Promise<ReleaseResult | undefined> {
+  const { plan, steps } = state;
+  const migration = plan.migration;
+  if ('skip' in migration) {
+    steps.skip('migrate', migration.skip);
+    return undefined;
+  }
+  const step = steps.start('migrate');
+  state.migrationStarted = true;
+  const ran = await runMigration(deps, {
+    cluster: plan.cluster,
+    taskDefinitionArn: revision.arn,
+    container: migration.container,
+    command: migration.command,
+    network: plan.network,
+    timeoutMs: migration.timeoutMs,
+    logs: revision.containers.find((c) => c.name === migration.container)?.logs,
+    startedBy: `ferry-${plan.sha.slice(0, 7)}`,
+  });
+  if (ran.ok) {
+    step.done();
+    return undefined;
+  }
+  step.failed(ran.reason);
+  return {
+    ...base(state),
+    outcome: 'failed',
+    exitCode: ExitCode.ReleaseFailed,
+    reason: ran.reason,
+    taskDefinitionArn: revision.arn,
+    next: [
+      `the service was not changed${state.snapshotId ? `; the database snapshot taken before the migration is ${state.snapshotId}` : ''}`,
+      ...(ran.taskArn ? [`migration task: ${ran.taskArn}`] : []),
+    ],
+  };
+}
+
+/** UpdateService on every service, then the watch; a failure takes the rollback branch. */
+export async function rolloutPhase(
+  deps: Deps,
+  req: ReleaseRequest,
+  state: RunState,
+  targetArn: string,
+  observers: Observers,
+): Promise<ReleaseResult | undefined> {
+  const { plan, steps } = state;
+  const rollBack = (reason: string, failures: Failure[], untouched: string[] = []) =>
+    rollbackBranch(deps, req, state, { reason, failures, untouched, targetArn, observers });
+  if (plan.services.every((s) => s.converged)) {
+    steps.skip('deploy', 'every service already runs this release');
+    steps.skip('watch', 'every service already runs this release');
+    return undefined;
+  }
+  const deploy = steps.start('deploy');
+  state.deployStarted = true;
+  const rollout = await startRollout(
+    deps,
+    plan.cluster,
+    plan.services.map((s) => s.name),
+    targetArn,
+  );
+  if (rollout.errors.length) {
+    const reason = rollout.errors.map((e) => `${e.service}: ${e.reason}`).join('; ');
+    deploy.failed(reason);
+    return rollBack(
+      reason,
+      [],
+      rollout.errors.map((e) => e.service),
+    );
+  }
+  deploy.done(rollout.started.map((t) => `${t.service} ${t.deploymentId}`).join(', '));
+
+  const watch = steps.start('watch');
+  const watched = await watchRollout(deps, plan.cluster, rollout.started, req.timeoutMs, observers);
+  if (watched.state === 'completed') {
+    watch.done();
+    return undefined;
+  }
+  const reason =
+    watched.state === 'failed'
+      ? watched.failures.map((f) => `${f.service}: ${f.reason}`).join('; ')
+      : `the rollout of ${watched.pending.join(', ')} did not complete within ${Math.round(req.timeoutMs / 1000)}s`;
+  watch.failed(reason);
+  return rollBack(reason, watched.state === 'failed' ? watched.failures : []);
+}
+
+export function rollbackBranch(
+  deps: Deps,
+  req: ReleaseRequest,
+  state: RunState,
+  what: { reason: string; failures: Failure[]; untouched: string[]; targetArn: string; observers: Observers },
+): Promise<ReleaseResult> {
+  return restore(deps, {
+    plan: state.plan,
+    steps: state.steps,
+    reason: what.reason,
+    failures: what.failures,
+    targetArn: what.targetArn,
+    timeoutMs: req.timeoutMs,
+    health: req.config.health,
+    observers: what.observers,
+    untouched: what.untouched,
+    base: base(state),
+  });
+}

@@ -1,0 +1,45 @@
+import type { Descriptor, FerryConfig } from '../config/schema.ts';
+import type { StepTimer } from './context.ts';
+import type { Outcome } from './events.ts';
+import type { Plan, ReleaseKind } from './plan.ts';
+import type { ImageCopier } from './ports.ts';
+
+export interface ReleaseRequest {
+  kind: ReleaseKind;
+  env: string;
+  sha: string;
+  config: FerryConfig;
+  descriptor: Descriptor;
+  /** How long a rollout may take before ferry rolls it back (`--timeout`, default 30m). */
+  timeoutMs: number;
+  dryRun: boolean;
+  /** Who holds the lock (user@host or the GitHub run) and this run's unique id. */
+  owner: string;
+  runId: string;
+  /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
+  actor?: string;
+  /** For a rollback: the recorded release to return to. */
+  rollbackTo?: { digest: string; taskDefinitionArn: string | null };
+  /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */
+  promotion?: { from: string; digest: string; copier: ImageCopier };
+}
+
+export interface ReleaseResult {
+  outcome: Outcome;
+  exitCode: number;
+  reason?: string;
+  next?: string[];
+  snapshotId?: string;
+  taskDefinitionArn?: string;
+  digest?: string;
+}
+
+/** Progress of one run: what has been changed so far decides the exit code of a surprise. */
+export interface RunState {
+  plan: Plan;
+  steps: StepTimer;
+  snapshotId?: string;
+  taskDefinitionArn?: string;
+  migrationStarted: boolean;
+  deployStarted: boolean;
+}

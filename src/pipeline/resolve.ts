@@ -1,0 +1,169 @@
+/**
+ * Resolve: every read the plan needs, each failure a one-line exit-2 error
+ * naming what to fix. Nothing here mutates anything.
+ */
+import type { Descriptor, FerryConfig } from '../config/schema.ts';
+import { isFerryError, usageError } from '../errors.ts';
+import { type Deps, pollContext } from './context.ts';
+import { readLedger } from './ledger.ts';
+import { type Plan, type PlanInput, planRelease, type ReleaseKind } from './plan.ts';
+import { describe, tolerant } from './poll.ts';
+import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
+
+export interface ResolveInput {
+  kind: ReleaseKind;
+  env: string;
+  sha: string;
+  config: FerryConfig;
+  descriptor: Descriptor;
+  /** For a rollback: the recorded release to return to (its image must still exist). */
+  rollbackTo?: { digest: string; taskDefinitionArn: string | null };
+  /** For a promotion: the digest that ran in the source environment (copied after the lock). */
+  promotion?: { from: string; digest: string };
+}
+
+export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan> {
+  const { descriptor, sha } = input;
+  const poll = pollContext(deps);
+  const read = <T>(what: string, fn: () => Promise<T>) =>
+    tolerant(poll, what, fn).catch((err: unknown) => {
+      if (deps.signal.aborted || isFerryError(err)) throw err;
+      throw usageError(`${what}: ${describe(err)}`, 'nothing was changed');
+    });
+  const repo = descriptor.repository.name;
+
+  const digest = input.promotion
+    ? await promotionDigest(
+        () => read(`image ${repo}:${sha}`, () => deps.ports.registry.findImageByTag(repo, sha)),
+        repo,
+        sha,
+        input.promotion,
+      )
+    : input.rollbackTo
+      ? await rollbackDigest(
+          input.rollbackTo.digest,
+          () =>
+            read(`image ${repo}@${input.rollbackTo!.digest}`, () =>
+              deps.ports.registry.hasDigest(repo, input.rollbackTo!.digest),
+            ),
+          repo,
+          sha,
+        )
+      : await imageDigest(
+          () => read(`image ${repo}:${sha}`, () => deps.ports.registry.findImageByTag(repo, sha)),
+          repo,
+          sha,
+        );
+
+  const latest = await read(`task definition family ${descriptor.taskDefinitionFamily}`, () =>
+    deps.ports.ecs.describeTaskDefinition(descriptor.taskDefinitionFamily),
+  );
+  const services: ServiceSnapshot[] = [];
+  for (const s of descriptor.services) {
+    const live = await read(`service ${s.name} in cluster ${descriptor.cluster}`, () =>
+      deps.ports.ecs.describeService(descriptor.cluster, s.name),
+    );
+    if (live.status !== 'ACTIVE')
+      throw usageError(
+        `service ${s.name} in cluster ${descriptor.cluster} is ${live.status}, not ACTIVE; check the descriptor`,
+      );
+    services.push(live);
+  }
+  if (input.kind === 'deploy' && input.config.migrate && descriptor.database) {
+    const db = descriptor.database.identifier;
+    const status = await read(`database ${db}`, () => deps.ports.database.describeStatus(db));
+    if (status === undefined)
+      throw usageError(`database ${db} (descriptor database.identifier) does not exist; fix the descriptor`);
+  }
+  const recorded = input.rollbackTo?.taskDefinitionArn
+    ? await optional(() => deps.ports.ecs.describeTaskDefinition(input.rollbackTo!.taskDefinitionArn!))
+    : undefined;
+
+  const planInput: PlanInput = {
+    kind: input.kind,
+    env: input.env,
+    sha,
+    digest,
+    config: input.config,
+    descriptor,
+    latest,
+    recorded,
+    services,
+    now: deps.clock.now(),
+  };
+  let plan = planRelease(planInput);
+  // A re-run whose release is already live rolls back, if it must, to the release before it in the ledger.
+  if (plan.services.some((s) => !s.previousTaskDefinitionArn)) {
+    planInput.previousFallback = await previousFromLedger(deps, input, plan);
+    plan = planRelease(planInput);
+  }
+  const previousArn = plan.services[0]?.previousTaskDefinitionArn;
+  if (previousArn) {
+    planInput.previous = await optional(() => deps.ports.ecs.describeTaskDefinition(previousArn));
+    plan = planRelease(planInput);
+  }
+  return plan;
+}
+
+async function imageDigest(
+  find: () => Promise<{ digest: string } | undefined>,
+  repo: string,
+  sha: string,
+): Promise<string> {
+  const image = await find();
+  if (!image) {
+    throw usageError(
+      `--sha ${sha}: no image tagged ${sha} in repository ${repo}; build and push it first (ferry build --sha ${sha})`,
+    );
+  }
+  return image.digest;
+}
+
+/** The source's digest; the target's tag may already exist (a re-run), but only for that same image. */
+async function promotionDigest(
+  find: () => Promise<{ digest: string } | undefined>,
+  repo: string,
+  sha: string,
+  promotion: { from: string; digest: string },
+): Promise<string> {
+  const existing = await find();
+  if (existing && existing.digest !== promotion.digest) {
+    throw usageError(
+      `repository ${repo} already tags ${sha} as ${existing.digest}, not the image that ran in ${promotion.from} (${promotion.digest}); tags are immutable, so this release cannot be promoted: investigate who pushed it`,
+    );
+  }
+  return promotion.digest;
+}
+
+async function rollbackDigest(
+  digest: string,
+  exists: () => Promise<boolean>,
+  repo: string,
+  sha: string,
+): Promise<string> {
+  if (!(await exists())) {
+    throw usageError(
+      `the image of release ${sha} (${repo}@${digest}) no longer exists in ECR; pick another release with --to`,
+    );
+  }
+  return digest;
+}
+
+async function optional(
+  fn: () => Promise<TaskDefinitionSnapshot>,
+): Promise<TaskDefinitionSnapshot | undefined> {
+  try {
+    return await fn();
+  } catch {
+    return undefined;
+  }
+}
+
+async function previousFromLedger(deps: Deps, input: ResolveInput, plan: Plan): Promise<string | undefined> {
+  const target = plan.revision.kind === 'reuse' ? plan.revision.arn : undefined;
+  const entries = await readLedger(deps.ports.parameters, input.descriptor.app, input.env).catch(() => []);
+  return (
+    entries.find((e) => e.outcome === 'deployed' && e.taskDefinitionArn && e.taskDefinitionArn !== target)
+      ?.taskDefinitionArn ?? undefined
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * The database snapshot taken before a migration, waited for with ferry's own
+ * bounded polling (RDS waiters poll every 30 s and wait forever on a typo).
+ */
+import { type Deps, info, pollContext, warn } from './context.ts';
+import { TAG_ENV, TAG_MANAGED, TAG_SHA } from './names.ts';
+import { pollUntil, tolerant } from './poll.ts';
+import { snapshotsToDelete } from './retention.ts';
+
+/** Snapshots of large databases take a while; past this a person should look. */
+export const SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
+
+export type SnapshotResult = { ok: true; id: string } | { ok: false; id?: string; reason: string };
+
+export async function takeSnapshot(
+  deps: Deps,
+  target: { database: string; name: string; env: string; sha: string; keep: number },
+): Promise<SnapshotResult> {
+  const db = deps.ports.database;
+  const poll = pollContext(deps);
+  const ready = await pollUntil(poll, SNAPSHOT_TIMEOUT_MS, async () => {
+    const status = await tolerant(poll, 'database status', () => db.describeStatus(target.database));
+    return status === 'available' ? status : undefined;
+  });
+  if (!ready)
+    return { ok: false, reason: `database ${target.database} did not become available to snapshot` };
+
+  const tags = { [TAG_MANAGED]: 'true', [TAG_ENV]: target.env, [TAG_SHA]: target.sha };
+  await db.createSnapshot(target.database, target.name, tags);
+  info(deps, `snapshot ${target.name} of ${target.database} started`);
+  let last = '';
+  const done = await pollUntil(poll, SNAPSHOT_TIMEOUT_MS, async () => {
+    const snap = await tolerant(poll, 'snapshot status', () => db.describeSnapshot(target.name));
+    if (snap && snap.status !== last) {
+      last = snap.status;
+      if (snap.status !== 'available') info(deps, `snapshot ${target.name}: ${snap.status}`);
+    }
+    return snap && (snap.status === 'available' || snap.status === 'failed') ? snap.status : undefined;
+  });
+  if (done !== 'available') {
+    return {
+      ok: false,
+      id: target.name,
+      reason: `snapshot ${target.name} ${done === 'failed' ? 'failed' : 'was not available in time'}`,
+    };
+  }
+  await applyRetention(deps, target);
+  return { ok: true, id: target.name };
+}
+
+/** Deletes ferry's own old snapshots; a failure here is a warning, never a failed release. */
+async function applyRetention(
+  deps: Deps,
+  target: { database: string; env: string; keep: number },
+): Promise<void> {
+  const db = deps.ports.database;
+  try {
+    const all = await tolerant(pollContext(deps), 'list snapshots', () => db.listSnapshots(target.database));
+    for (const old of snapshotsToDelete(all, target.env, target.keep)) {
+      await db.deleteSnapshot(old.id);
+      info(deps, `deleted old ferry snapshot ${old.id} (keeping the newest ${target.keep})`);
+    }
+  } catch (err) {
+    if (deps.signal.aborted) throw err;
+    warn(deps, `snapshot retention skipped: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

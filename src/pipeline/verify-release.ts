@@ -1,0 +1,43 @@
+import type { FerryConfig } from '../config/schema.ts';
+import type { Deps } from './context.ts';
+import { ms, type Plan } from './plan.ts';
+import { type HealthSettings, probeVersion, targetsHealthy, type VerifyResult } from './verify.ts';
+
+export function healthSettings(health: FerryConfig['health']): HealthSettings {
+  return {
+    path: health.path,
+    expectStatus: health.expectStatus,
+    versionField: health.versionField,
+    successes: health.successes,
+    intervalMs: ms(health.interval),
+    timeoutMs: ms(health.timeout),
+  };
+}
+
+export function healthUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${path}`;
+}
+
+/** Every service: its new tasks' targets healthy, then N consecutive probes answering this SHA. */
+export async function verifyRelease(
+  deps: Deps,
+  plan: Plan,
+  taskDefinitionArn: string,
+  health: FerryConfig['health'],
+): Promise<VerifyResult> {
+  const settings = healthSettings(health);
+  const results = await Promise.all(
+    plan.services.map(async (s): Promise<VerifyResult> => {
+      const targets = await targetsHealthy(deps, {
+        cluster: plan.cluster,
+        service: s.name,
+        ...(s.targetGroupArn ? { targetGroupArn: s.targetGroupArn } : {}),
+        taskDefinitionArn,
+        timeoutMs: settings.timeoutMs,
+      });
+      if (!targets.ok) return targets;
+      return probeVersion(deps, healthUrl(s.baseUrl, settings.path), plan.sha, settings);
+    }),
+  );
+  return results.find((r) => !r.ok) ?? { ok: true };
+}

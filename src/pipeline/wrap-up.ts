@@ -1,0 +1,155 @@
+/** The edges of a run: taking the lock, a surprise's exit code, the ledger record, the result event. */
+import { ExitCode } from '../errors.ts';
+import { type Deps, info, type StepTimer, warn } from './context.ts';
+import type { FerryEvent } from './events.ts';
+import { recordRelease } from './ledger.ts';
+import { acquireLock, describeHolder } from './lock.ts';
+import { lockParameter } from './names.ts';
+import { ms, type Plan } from './plan.ts';
+import { describe } from './poll.ts';
+import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
+import { SNAPSHOT_TIMEOUT_MS } from './snapshot.ts';
+
+/** Takes the environment's lock; a result (exit 4, 2 or 130) when the run must stop here. */
+export async function takeLock(
+  deps: Deps,
+  req: ReleaseRequest,
+  plan: Plan,
+  steps: StepTimer,
+): Promise<ReleaseResult | undefined> {
+  const step = steps.start('lock');
+  try {
+    const lock = await acquireLock(
+      deps.ports.parameters,
+      deps.clock,
+      { app: plan.app, env: req.env },
+      { owner: req.owner, runId: req.runId, sha: plan.sha, ttlMs: lockTtl(req) },
+    );
+    if (!lock.acquired) {
+      step.failed('held');
+      return {
+        outcome: 'aborted',
+        exitCode: ExitCode.Locked,
+        reason: `${req.env} is locked by ${describeHolder(lock.holder)}`,
+        next: [`wait for that deployment, or if it is dead: ferry lock release ${req.env}`],
+      };
+    }
+    if (lock.tookOver) warn(deps, `took over an expired lock held by ${describeHolder(lock.tookOver)}`);
+    step.done();
+    return undefined;
+  } catch (err) {
+    step.failed(describe(err));
+    const interrupted = deps.signal.aborted;
+    return {
+      outcome: 'aborted',
+      exitCode: interrupted ? ExitCode.Interrupted : ExitCode.Usage,
+      reason: interrupted
+        ? 'interrupted; nothing was changed'
+        : `could not take the lock ${lockParameter(plan.app, req.env)}: ${describe(err)}`,
+      next: [`check with: ferry lock status ${req.env}`],
+    };
+  }
+}
+
+/** Long enough for every bounded wait of a run, so that only a dead run's lock expires. */
+function lockTtl(req: ReleaseRequest): number {
+  const migrate = req.config.migrate ? ms(req.config.migrate.timeout) : 0;
+  const health = ms(req.config.health.timeout);
+  return SNAPSHOT_TIMEOUT_MS + migrate + 2 * (req.timeoutMs + health) + 10 * 60_000;
+}
+
+/** An abort or an error nobody planned for: the exit code says whether anything was changed. */
+export async function surprise(deps: Deps, state: RunState, err: unknown): Promise<ReleaseResult> {
+  const touched = state.migrationStarted || state.deployStarted;
+  const where = state.deployStarted
+    ? 'UpdateService was issued: ECS continues the rollout on its own (circuit breaker with rollback on)'
+    : state.migrationStarted
+      ? 'the migration task was started and may still be running'
+      : 'the service was not changed';
+  const common = {
+    digest: state.plan.digest,
+    ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
+    ...(state.taskDefinitionArn ? { taskDefinitionArn: state.taskDefinitionArn } : {}),
+  };
+  const next = [
+    where,
+    `see the state with: ferry status ${state.plan.env}`,
+    ...(state.snapshotId ? [`database snapshot: ${state.snapshotId}`] : []),
+  ];
+  if (deps.signal.aborted) {
+    if (state.deployStarted) await printServices(deps, state.plan);
+    return { ...common, outcome: 'aborted', exitCode: ExitCode.Interrupted, reason: 'interrupted', next };
+  }
+  const reason = describe(err);
+  if (!touched) return { ...common, outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason, next };
+  return {
+    ...common,
+    outcome: 'failed',
+    exitCode: ExitCode.NeedsPerson,
+    reason: `state unknown: ${reason}`,
+    next,
+  };
+}
+
+/** The state an interrupted run leaves behind, one DescribeServices per service (best effort). */
+async function printServices(deps: Deps, plan: Plan): Promise<void> {
+  await Promise.all(
+    plan.services.map(async (s) => {
+      const snapshot = await deps.ports.ecs.describeService(plan.cluster, s.name).catch(() => undefined);
+      for (const d of snapshot?.deployments ?? []) {
+        info(
+          deps,
+          `${s.name}: ${d.status} ${d.taskDefinitionArn} ${d.rolloutState ?? ''} running ${d.runningCount}/${d.desiredCount}`,
+        );
+      }
+    }),
+  );
+}
+
+/** One ledger entry for every run that got the lock, whatever its outcome. */
+export async function record(
+  deps: Deps,
+  req: ReleaseRequest,
+  state: RunState,
+  result: ReleaseResult,
+  actor: string,
+  startedAt: Date,
+): Promise<void> {
+  const step = state.steps.start('record');
+  try {
+    await recordRelease(deps.ports.parameters, state.plan.app, req.env, {
+      sha: state.plan.sha,
+      digest: state.plan.digest,
+      taskDefinitionArn: state.taskDefinitionArn ?? null,
+      previousTaskDefinitionArn: state.plan.services[0]?.previousTaskDefinitionArn ?? null,
+      snapshotId: state.snapshotId ?? null,
+      outcome: result.outcome === 'ok' ? 'deployed' : result.outcome,
+      actor,
+      startedAt: startedAt.toISOString(),
+      finishedAt: deps.clock.now().toISOString(),
+      steps: state.steps.timings.filter((t) => t.name !== 'record'),
+    });
+    step.done();
+  } catch (err) {
+    step.failed(describe(err));
+    warn(deps, `the release was not recorded in the ledger: ${describe(err)}`);
+  }
+}
+
+/** Emits the final `result` event (DESIGN.md) and hands the result back. */
+export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): ReleaseResult {
+  const event: FerryEvent = {
+    type: 'result',
+    outcome: result.outcome,
+    exitCode: result.exitCode,
+    env: req.env,
+    sha: req.sha,
+    ...(result.digest ? { digest: result.digest } : {}),
+    ...(result.snapshotId ? { snapshotId: result.snapshotId } : {}),
+    ...(result.taskDefinitionArn ? { taskDefinitionArn: result.taskDefinitionArn } : {}),
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.next?.length ? { next: result.next } : {}),
+  };
+  deps.emit(event);
+  return result;
+}

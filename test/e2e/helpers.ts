@@ -1,0 +1,125 @@
+/** Running the real bin/ferry against the sandbox, and reading what it did from the request log. */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoggedRequest } from '../../src/sandbox/index.ts';
+import type { TestSandbox } from '../support/sandbox.ts';
+
+export const FERRY = fileURLToPath(new URL('../../bin/ferry', import.meta.url));
+
+export interface FerryRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** Called with each complete stderr line while ferry runs (to inject faults or signals at a step). */
+  onLine?: (line: string, child: { kill: (signal: NodeJS.Signals) => void }) => void;
+  timeoutMs?: number;
+}
+
+export function runFerry(args: string[], options: RunOptions): Promise<FerryRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FERRY, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      stderr += text;
+      partial += text;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) options.onLine?.(line, { kill: (s) => child.kill(s) });
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A temp directory holding ferry.config.json for `app` with fast health checks. */
+export function appDir(app: string, overrides: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), `ferry-e2e-${app}-`));
+  writeFileSync(
+    join(dir, 'ferry.config.json'),
+    JSON.stringify({
+      app,
+      region: 'eu-west-1',
+      migrate: { command: ['npm', 'run', 'migrate'], timeout: '2m' },
+      health: {
+        path: '/health',
+        expectStatus: 200,
+        versionField: 'version',
+        successes: 3,
+        interval: '150ms',
+        timeout: '20s',
+      },
+      environments: { staging: {} },
+      ...overrides,
+    }),
+  );
+  return dir;
+}
+
+export const FAST = ['--poll-interval', '150ms', '--timeout', '40s'];
+
+/** A fresh random 40-hex SHA per call, so that version-keyed faults and snapshot names never collide between tests. */
+export function freshSha(): string {
+  return randomBytes(20).toString('hex');
+}
+
+/** Seeds `app` (staging only) and pushes an image for a new SHA; returns that SHA and its digest. */
+export async function seedApp(
+  sandbox: TestSandbox,
+  app: string,
+  desiredCount = 2,
+): Promise<{ sha: string; digest: string; initialSha: string; descriptor: Record<string, unknown> }> {
+  const initialSha = freshSha();
+  const seeded = await sandbox.control.seed({ app, environments: ['staging'], desiredCount, initialSha });
+  const sha = freshSha();
+  const { digest } = await sandbox.control.pushImage(`${app}-staging`, sha);
+  return {
+    sha,
+    digest,
+    initialSha,
+    descriptor: { ...(seeded.descriptors.staging as unknown as Record<string, unknown>) },
+  };
+}
+
+const MUTATING =
+  /^(Put|Create|Delete|Register|Deregister|Run|Update|Stop|Start|Tag|Untag|Modify|Restore|Copy|BatchDelete|Initiate|Complete|Upload)/;
+
+export function isMutating(r: LoggedRequest): boolean {
+  return MUTATING.test(r.operation);
+}
+
+/** The requests about `app` (its names appear in the parameters), in order. */
+export async function requestsFor(sandbox: TestSandbox, app: string): Promise<LoggedRequest[]> {
+  const all = await sandbox.control.requests();
+  return all.filter((r) => JSON.stringify(r.params ?? '').includes(app));
+}
+
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}

@@ -1,0 +1,123 @@
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { appDir, FAST, freshSha, isMutating, jsonLines, requestsFor, runFerry } from './helpers.ts';
+
+let sandbox: TestSandbox;
+beforeAll(async () => {
+  sandbox = await startTestSandbox({ timeScale: 60 });
+});
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+const environments = { staging: {}, production: { promoteFrom: 'staging' } };
+
+/** Seeds staging and production for `app`, pushes a new image to staging and deploys it there. */
+async function passedStaging(app: string): Promise<{ sha: string; digest: string; cwd: string }> {
+  await sandbox.control.seed({
+    app,
+    environments: ['staging', 'production'],
+    desiredCount: 2,
+    initialSha: freshSha(),
+  });
+  const sha = freshSha();
+  const { digest } = await sandbox.control.pushImage(`${app}-staging`, sha);
+  const cwd = appDir(app, { environments });
+  const deployed = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], { cwd, env: sandbox.env });
+  expect(deployed.code, deployed.stderr).toBe(0);
+  return { sha, digest, cwd };
+}
+
+async function productionDigest(app: string, sha: string): Promise<string | undefined> {
+  const ecr = new ECRClient(sandbox.clientConfig);
+  try {
+    const out = await ecr.send(
+      new DescribeImagesCommand({ repositoryName: `${app}-production`, imageIds: [{ imageTag: sha }] }),
+    );
+    return out.imageDetails?.[0]?.imageDigest;
+  } catch {
+    return undefined;
+  } finally {
+    ecr.destroy();
+  }
+}
+
+describe('ferry promote (sandbox)', () => {
+  it('releases in production the exact image that passed staging: copied by digest after the lock, never rebuilt', async () => {
+    const app = 'promo';
+    const { sha, digest, cwd } = await passedStaging(app);
+    await sandbox.control.clearRequests();
+
+    const run = await runFerry(['promote', '--from', 'staging', '--to', 'production', '--json', ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({
+      type: 'result',
+      outcome: 'deployed',
+      env: 'production',
+      sha,
+      digest,
+    });
+    expect(await productionDigest(app, sha)).toBe(digest);
+
+    const ops = (await requestsFor(sandbox, `${app}-production`)).map((r) => r.operation);
+    const lock = (await sandbox.control.requests()).findIndex(
+      (r) =>
+        r.operation === 'PutParameter' && JSON.stringify(r.params).includes(`/ferry/${app}/production/lock`),
+    );
+    const all = (await sandbox.control.requests()).map((r) => r.operation);
+    const put = all.indexOf('PutImage');
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(put).toBeGreaterThan(lock);
+    expect(put).toBeLessThan(all.indexOf('CreateDBSnapshot'));
+    expect(ops).toContain('UpdateService');
+    const register = (await requestsFor(sandbox, `${app}-production`)).find(
+      (r) => r.operation === 'RegisterTaskDefinition',
+    );
+    expect(JSON.stringify(register?.params)).toContain(`/${app}-production@${digest}`);
+  });
+
+  it('refuses a SHA that never passed staging, changing nothing (exit 2)', async () => {
+    const app = 'promonever';
+    const { cwd } = await passedStaging(app);
+    const untested = freshSha();
+    await sandbox.control.pushImage(`${app}-staging`, untested);
+    await sandbox.control.clearRequests();
+
+    const run = await runFerry(
+      ['promote', '--from', 'staging', '--to', 'production', '--sha', untested, ...FAST],
+      {
+        cwd,
+        env: sandbox.env,
+      },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--sha ${untested} never passed staging`);
+    expect((await sandbox.control.requests()).filter(isMutating)).toEqual([]);
+    expect(await productionDigest(app, untested)).toBeUndefined();
+  });
+
+  it('refuses to promote from an environment other than promoteFrom', async () => {
+    const cwd = appDir('promowrong', { environments: { ...environments, qa: {} } });
+    const run = await runFerry(['promote', '--from', 'qa', '--to', 'production'], { cwd, env: sandbox.env });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('production promotes from staging');
+  });
+
+  it('--dry-run prints the plan and copies nothing', async () => {
+    const app = 'promodry';
+    const { sha, cwd } = await passedStaging(app);
+    await sandbox.control.clearRequests();
+    const run = await runFerry(
+      ['promote', '--from', 'staging', '--to', 'production', '--sha', sha.slice(0, 12), '--dry-run', ...FAST],
+      { cwd, env: sandbox.env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`deploy ${sha} to production`);
+    expect((await sandbox.control.requests()).filter(isMutating)).toEqual([]);
+    expect(await productionDigest(app, sha)).toBeUndefined();
+  });
+});

@@ -1,0 +1,84 @@
+/** A ready-made environment for pipeline tests: shop/staging on the fakes, one service running OLD_SHA. */
+import { parseConfig, parseDescriptor } from '../../src/config/load.ts';
+import type { Descriptor, FerryConfig } from '../../src/config/schema.ts';
+import type { ReleaseRequest } from '../../src/pipeline/release.ts';
+import { type FakeWorld, fakeWorld } from './fakes.ts';
+
+export const OLD_SHA = 'a'.repeat(40);
+export const NEW_SHA = 'b'.repeat(40);
+export const REPO_URI = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop-staging';
+export const SERVICE = 'shop-staging-web';
+export const BASE_URL = 'http://lb.test/_lb/shop-staging-web';
+
+export function testConfig(overrides: Record<string, unknown> = {}): FerryConfig {
+  return parseConfig({
+    app: 'shop',
+    region: 'eu-west-1',
+    migrate: { command: ['npm', 'run', 'migrate'], timeout: '10m' },
+    health: { path: '/health', successes: 3, interval: '2s', timeout: '1m' },
+    environments: { staging: {} },
+    ...overrides,
+  });
+}
+
+export function testDescriptor(overrides: Record<string, unknown> = {}): Descriptor {
+  return parseDescriptor(
+    {
+      version: 1,
+      app: 'shop',
+      environment: 'staging',
+      region: 'eu-west-1',
+      accountId: '111111111111',
+      cluster: 'shop-staging',
+      services: [{ name: SERVICE, container: 'web', baseUrl: BASE_URL }],
+      repository: { name: 'shop-staging', uri: REPO_URI },
+      database: { identifier: 'shop-staging', kind: 'instance' },
+      taskDefinitionFamily: 'shop-staging-web',
+      network: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: false },
+      ...overrides,
+    },
+    'test descriptor',
+  );
+}
+
+export interface ReleaseFixture extends FakeWorld {
+  request: ReleaseRequest;
+  oldArn: string;
+  newDigest: string;
+}
+
+/** shop-staging-web runs OLD_SHA (a ferry-made revision); NEW_SHA's image is pushed and ready. */
+export function releaseFixture(
+  options: { pollIntervalMs?: number; config?: FerryConfig; descriptor?: Descriptor } = {},
+): ReleaseFixture {
+  const world = fakeWorld({
+    pollIntervalMs: options.pollIntervalMs ?? 5000,
+    services: { [SERVICE]: BASE_URL },
+  });
+  const oldDigest = world.registry.push('shop-staging', OLD_SHA);
+  const newDigest = world.registry.push('shop-staging', NEW_SHA);
+  const old = world.ecs.addRevision('shop-staging-web', OLD_SHA, `${REPO_URI}@${oldDigest}`, {
+    'ferry:sha': OLD_SHA,
+    'ferry:digest': oldDigest,
+  });
+  world.ecs.addService(SERVICE, old.arn);
+  const request: ReleaseRequest = {
+    kind: 'deploy',
+    env: 'staging',
+    sha: NEW_SHA,
+    config: options.config ?? testConfig(),
+    descriptor: options.descriptor ?? testDescriptor(),
+    timeoutMs: 10 * 60_000,
+    dryRun: false,
+    owner: 'alice@laptop',
+    runId: 'run-1',
+  };
+  return { ...world, request, oldArn: old.arn, newDigest };
+}
+
+/** Calls that change something in AWS. */
+export const MUTATING = /\.(Put|Delete|Create|Register|Run|Update|Stop|Deregister)/;
+
+export function mutatingCalls(log: string[]): string[] {
+  return log.filter((c) => MUTATING.test(c));
+}
