@@ -14,6 +14,7 @@ import { isFerryError, usageError } from '../errors.ts';
 import type { Deps } from '../pipeline/context.ts';
 import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
+import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
@@ -172,4 +173,37 @@ export function envArgument(args: unknown[] | undefined, required: boolean): str
     );
   }
   return value;
+}
+
+/** The parts of a release request every releasing command fills the same way. */
+type CommonRequestFields = 'config' | 'timeoutMs' | 'dryRun' | 'owner' | 'runId' | 'actor';
+
+/**
+ * Runs the release runbook for deploy, rollback and promote: the reporter is
+ * opened here and closed on every path, so the result line is always the last.
+ */
+export async function runReleaseCommand(
+  ctx: CliContext,
+  setup: Setup,
+  ports: Ports,
+  title: string,
+  request: Omit<ReleaseRequest, CommonRequestFields>,
+  before?: (reporter: Reporter) => void,
+): Promise<number> {
+  const reporter = reporterFor(ctx, title);
+  try {
+    before?.(reporter);
+    const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
+      ...request,
+      config: setup.config,
+      timeoutMs: setup.timeoutMs,
+      dryRun: ctx.globals.dryRun,
+      owner: lockOwner(ctx.env),
+      runId: newRunId(),
+      ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
+    });
+    return result.exitCode;
+  } finally {
+    await reporter.close();
+  }
 }

@@ -18,6 +18,12 @@ export const environmentConfigSchema = z.strictObject({
   roleArn: roleArn.optional(),
   /** The environment whose running image `ferry promote` copies here. */
   promoteFrom: name.optional(),
+  /**
+   * Role `ferry promote` assumes to read the promoteFrom environment (its ledger, what
+   * runs there, its image); default: that environment's own roleArn. The stacks create a
+   * read-only one trusted by this environment's GitHub jobs.
+   */
+  promoteFromRoleArn: roleArn.optional(),
 });
 
 /** ferry.config.json, the contract of DESIGN.md; optional fields get the defaults below. */

@@ -14,7 +14,10 @@ afterAll(async () => {
 const environments = { staging: {}, production: { promoteFrom: 'staging' } };
 
 /** Seeds staging and production for `app`, pushes a new image to staging and deploys it there. */
-async function passedStaging(app: string): Promise<{ sha: string; digest: string; cwd: string }> {
+async function passedStaging(
+  app: string,
+  envs: Record<string, unknown> = environments,
+): Promise<{ sha: string; digest: string; cwd: string }> {
   await sandbox.control.seed({
     app,
     environments: ['staging', 'production'],
@@ -23,7 +26,7 @@ async function passedStaging(app: string): Promise<{ sha: string; digest: string
   });
   const sha = freshSha();
   const { digest } = await sandbox.control.pushImage(`${app}-staging`, sha);
-  const cwd = appDir(app, { environments });
+  const cwd = appDir(app, { environments: envs });
   const deployed = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], { cwd, env: sandbox.env });
   expect(deployed.code, deployed.stderr).toBe(0);
   return { sha, digest, cwd };
@@ -46,7 +49,12 @@ async function productionDigest(app: string, sha: string): Promise<string | unde
 describe('ferry promote (sandbox)', () => {
   it('releases in production the exact image that passed staging: copied by digest after the lock, never rebuilt', async () => {
     const app = 'promo';
-    const { sha, digest, cwd } = await passedStaging(app);
+    const reader = `arn:aws:iam::111111111111:role/${app}-staging-promote-source`;
+    const deployer = `arn:aws:iam::222222222222:role/${app}-production-deploy`;
+    const { sha, digest, cwd } = await passedStaging(app, {
+      staging: { roleArn: `arn:aws:iam::111111111111:role/${app}-staging-deploy` },
+      production: { promoteFrom: 'staging', roleArn: deployer, promoteFromRoleArn: reader },
+    });
     await sandbox.control.clearRequests();
 
     const run = await runFerry(['promote', '--from', 'staging', '--to', 'production', '--json', ...FAST], {
@@ -78,6 +86,16 @@ describe('ferry promote (sandbox)', () => {
       (r) => r.operation === 'RegisterTaskDefinition',
     );
     expect(JSON.stringify(register?.params)).toContain(`/${app}-production@${digest}`);
+
+    // The source is read with the read-only promotion role, the target written with production's deploy role.
+    const log = await sandbox.control.requests();
+    const ledgerRead = log.find(
+      (r) =>
+        r.operation === 'GetParameterHistory' && JSON.stringify(r.params).includes(`/ferry/${app}/staging/`),
+    );
+    expect(ledgerRead?.caller).toContain(`${app}-staging-promote-source`);
+    expect(log.find((r) => r.operation === 'PutImage')?.caller).toContain(`${app}-production-deploy`);
+    expect(log.filter((r) => isMutating(r) && r.caller.includes('promote-source'))).toEqual([]);
   });
 
   it('refuses a SHA that never passed staging, changing nothing (exit 2)', async () => {

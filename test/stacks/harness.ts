@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
+import { type MockAccount, mockCall, mockResourceState } from '../../src/infra/mock-aws.ts';
 
 export const PROJECT = 'ferry-stacks';
 export const STACKS_DIR = fileURLToPath(new URL('../../stacks/', import.meta.url));
@@ -52,133 +53,6 @@ export function loadStackConfig(stack: string): Record<string, string> {
   return config;
 }
 
-export interface Account {
-  accountId: string;
-  region: string;
-}
-
-const EC2_ID_PREFIX: Record<string, string> = {
-  'aws:ec2/vpc:Vpc': 'vpc',
-  'aws:ec2/subnet:Subnet': 'subnet',
-  'aws:ec2/securityGroup:SecurityGroup': 'sg',
-  'aws:ec2/internetGateway:InternetGateway': 'igw',
-  'aws:ec2/routeTable:RouteTable': 'rtb',
-  'aws:ec2/natGateway:NatGateway': 'nat',
-  'aws:ec2/eip:Eip': 'eipalloc',
-};
-
-/** Outputs AWS would compute, merged over the inputs (mocks return only what we give them). */
-function mockState(
-  type: string,
-  name: string,
-  inputs: Props,
-  account: Account,
-  n: number,
-): { id: string; state: Props } {
-  const { accountId: acct, region } = account;
-  const physical: string = inputs.name ?? `${name}-${n}`;
-  const prefix = EC2_ID_PREFIX[type];
-  const id = prefix ? `${prefix}-${String(n).padStart(8, '0')}` : physical;
-  const state: Props = { ...inputs, name: physical, id };
-  switch (type) {
-    case 'aws:ecr/repository:Repository':
-      return {
-        id,
-        state: {
-          ...state,
-          arn: `arn:aws:ecr:${region}:${acct}:repository/${physical}`,
-          repositoryUrl: `${acct}.dkr.ecr.${region}.amazonaws.com/${physical}`,
-        },
-      };
-    case 'aws:lb/loadBalancer:LoadBalancer':
-      return {
-        id,
-        state: {
-          ...state,
-          arn: `arn:aws:elasticloadbalancing:${region}:${acct}:loadbalancer/app/${physical}/50dc6c495c0c9188`,
-          arnSuffix: `app/${physical}/50dc6c495c0c9188`,
-          dnsName: `${physical}-123456789.${region}.elb.amazonaws.com`,
-        },
-      };
-    case 'aws:lb/targetGroup:TargetGroup':
-      return {
-        id,
-        state: {
-          ...state,
-          arn: `arn:aws:elasticloadbalancing:${region}:${acct}:targetgroup/${physical}/73e2d6bc24d8a067`,
-          arnSuffix: `targetgroup/${physical}/73e2d6bc24d8a067`,
-        },
-      };
-    case 'aws:rds/instance:Instance':
-      return {
-        id,
-        state: {
-          ...state,
-          arn: `arn:aws:rds:${region}:${acct}:db:${inputs.identifier}`,
-          address: `${inputs.identifier}.c9akciq32.${region}.rds.amazonaws.com`,
-          masterUserSecrets: [
-            {
-              secretArn: `arn:aws:secretsmanager:${region}:${acct}:secret:rds!db-3c2a1f5e-7b1d-AbCdEf`,
-              secretStatus: 'active',
-              kmsKeyId: `arn:aws:kms:${region}:${acct}:key/aws-secretsmanager`,
-            },
-          ],
-        },
-      };
-    case 'aws:ecs/cluster:Cluster':
-      return { id, state: { ...state, arn: `arn:aws:ecs:${region}:${acct}:cluster/${physical}` } };
-    case 'aws:ecs/taskDefinition:TaskDefinition':
-      return {
-        id,
-        state: {
-          ...state,
-          revision: 1,
-          arn: `arn:aws:ecs:${region}:${acct}:task-definition/${inputs.family}:1`,
-        },
-      };
-    case 'aws:iam/role:Role':
-      return { id, state: { ...state, arn: `arn:aws:iam::${acct}:role/${physical}` } };
-    case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider':
-      return { id, state: { ...state, arn: githubProviderArn(acct) } };
-    case 'aws:cloudwatch/logGroup:LogGroup':
-      return { id, state: { ...state, arn: `arn:aws:logs:${region}:${acct}:log-group:${physical}` } };
-    default:
-      return { id, state: { ...state, arn: `arn:aws:mock:${region}:${acct}:${physical}` } };
-  }
-}
-
-export const githubProviderArn = (acct: string) =>
-  `arn:aws:iam::${acct}:oidc-provider/token.actions.githubusercontent.com`;
-
-function mockCall(token: string, account: Account): Props {
-  switch (token) {
-    case 'aws:index/getCallerIdentity:getCallerIdentity':
-      return {
-        accountId: account.accountId,
-        arn: `arn:aws:iam::${account.accountId}:user/tester`,
-        userId: 'AIDATESTER',
-        id: account.accountId,
-      };
-    case 'aws:index/getRegion:getRegion':
-      return { region: account.region, name: account.region, id: account.region };
-    case 'aws:index/getPartition:getPartition':
-      return { partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws', id: 'aws' };
-    case 'aws:index/getAvailabilityZones:getAvailabilityZones': {
-      const names = ['a', 'b', 'c'].map((z) => `${account.region}${z}`);
-      return { names, zoneIds: names.map((_, i) => `euw1-az${i + 1}`), id: account.region };
-    }
-    case 'aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider':
-      return {
-        arn: githubProviderArn(account.accountId),
-        url: 'token.actions.githubusercontent.com',
-        clientIdLists: ['sts.amazonaws.com'],
-        id: githubProviderArn(account.accountId),
-      };
-    default:
-      throw new Error(`unexpected call ${token}: add it to the mocks if the program really needs it`);
-  }
-}
-
 /**
  * Runs stacks/index.ts as stack `stack` with its Pulumi.<stack>.yaml config plus `overrides`.
  * Call once per module registry (one test file, or after vi.resetModules()).
@@ -186,17 +60,17 @@ function mockCall(token: string, account: Account): Props {
 export async function runStack(
   stack: string,
   overrides: Record<string, string | undefined> = {},
-  account: Account = { accountId: '111111111111', region: 'eu-west-1' },
+  account: MockAccount = { accountId: '111111111111', region: 'eu-west-1' },
 ): Promise<StackRun> {
   const resources: RecordedResource[] = [];
   const calls: StackRun['calls'] = [];
   const optsByName = new Map<string, pulumi.CustomResourceOptions>();
-  let counter = 0;
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         if (args.type === 'pulumi:pulumi:Stack' || !args.custom) return { id: undefined, state: {} };
-        const { id, state } = mockState(args.type, args.name, args.inputs, account, ++counter);
+        // The same stand-ins for AWS-computed outputs that `ferry preview --offline` uses.
+        const { id, state } = mockResourceState(args.type, args.name, args.inputs, account);
         resources.push({
           type: args.type,
           name: args.name,
@@ -208,7 +82,7 @@ export async function runStack(
       },
       call(args) {
         calls.push({ token: args.token, inputs: args.inputs });
-        return mockCall(args.token, account);
+        return mockCall(args.token, args.inputs, account);
       },
     },
     PROJECT,

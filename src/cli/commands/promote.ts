@@ -4,16 +4,7 @@ import { parseSha } from '../../config/sha.ts';
 import { usageError } from '../../errors.ts';
 import type { ImageCopier } from '../../pipeline/ports.ts';
 import { choosePromotion } from '../../pipeline/promotion.ts';
-import { runRelease } from '../../pipeline/release.ts';
-import {
-  envArgument,
-  loadSetup,
-  lockOwner,
-  newRunId,
-  openEnvironment,
-  pipelineDeps,
-  reporterFor,
-} from '../compose.ts';
+import { envArgument, loadSetup, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 
 export interface PromoteOptions {
@@ -40,10 +31,12 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
       `--from ${from}: ${to} promotes from ${promoteFrom} (environments.${to}.promoteFrom in ${ctx.globals.config})`,
     );
   }
-  // --role-arn and --descriptor name the target; the source uses its own config entry and SSM.
+  // --role-arn and --descriptor name the target; the source is read from its own SSM descriptor.
+  // promoteFromRoleArn: a read-only role on the source that this environment's CI jobs may assume.
+  const sourceRole = target.config.environments[to]?.promoteFromRoleArn;
   const sourceCtx: CliContext = {
     ...ctx,
-    globals: { ...ctx.globals, roleArn: undefined, descriptor: undefined },
+    globals: { ...ctx.globals, roleArn: sourceRole, descriptor: undefined },
   };
   const source = await loadSetup(sourceCtx, from);
   const src = await openEnvironment(sourceCtx, source);
@@ -86,28 +79,24 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
     },
   };
 
-  const reporter = reporterFor(ctx, `promote ${target.app} ${from} -> ${to} ${choice.sha.slice(0, 7)}`);
-  try {
-    reporter.emit({
-      type: 'log',
-      level: 'info',
-      message: `promoting ${choice.sha} (${choice.digest}), deployed to ${from} at ${choice.passed.finishedAt} by ${choice.passed.actor}`,
-    });
-    const result = await runRelease(pipelineDeps(ctx, target, dst.ports, reporter), {
+  const title = `promote ${target.app} ${from} -> ${to} ${choice.sha.slice(0, 7)}`;
+  return runReleaseCommand(
+    ctx,
+    target,
+    dst.ports,
+    title,
+    {
       kind: 'deploy',
       env: to,
       sha: choice.sha,
-      config: target.config,
       descriptor: dst.descriptor,
-      timeoutMs: target.timeoutMs,
-      dryRun: ctx.globals.dryRun,
-      owner: lockOwner(ctx.env),
-      runId: newRunId(),
-      ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
       promotion: { from, digest: choice.digest, copier },
-    });
-    return result.exitCode;
-  } finally {
-    await reporter.close();
-  }
+    },
+    (reporter) =>
+      reporter.emit({
+        type: 'log',
+        level: 'info',
+        message: `promoting ${choice.sha} (${choice.digest}), deployed to ${from} at ${choice.passed.finishedAt} by ${choice.passed.actor}`,
+      }),
+  );
 }
