@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { ImageCopier } from '../../../src/pipeline/ports.ts';
+import { runRelease } from '../../../src/pipeline/release.ts';
+import { NEW_SHA, releaseFixture } from '../../support/fakes-release.ts';
+
+const SOURCE_DIGEST = `sha256:${'c'.repeat(64)}`;
+
+/** A promotion into shop-staging's fake repository, where NEW_SHA's tag is not yet present. */
+function promotionFixture(copy: ImageCopier['copy']) {
+  const f = releaseFixture();
+  f.registry.tags.delete(`shop-staging:${NEW_SHA}`);
+  const copies: string[] = [];
+  const copier: ImageCopier = {
+    copy: async (digest, tag, signal) => {
+      f.log.push('ECR.PutImage');
+      copies.push(`${digest} as ${tag}`);
+      return copy(digest, tag, signal);
+    },
+  };
+  const request = { ...f.request, promotion: { from: 'qa', digest: SOURCE_DIGEST, copier } };
+  return { f, request, copies };
+}
+
+describe('runRelease (promotion)', () => {
+  it('copies the source digest after taking the lock and before the snapshot, then deploys exactly that digest', async () => {
+    const { f, request, copies } = promotionFixture(async (digest, tag) => {
+      f.registry.tags.set(`shop-staging:${tag}`, digest);
+      return { detail: 'copied 2 blob(s)' };
+    });
+    const result = await runRelease(f.deps, request);
+
+    expect(result).toMatchObject({ outcome: 'deployed', exitCode: 0, digest: SOURCE_DIGEST });
+    expect(copies).toEqual([`${SOURCE_DIGEST} as ${NEW_SHA}`]);
+    const at = (call: string) => f.log.indexOf(call);
+    expect(at('SSM.PutParameter')).toBeLessThan(at('ECR.PutImage'));
+    expect(at('ECR.PutImage')).toBeLessThan(at('RDS.CreateDBSnapshot'));
+    const registered = [...f.ecs.defs.values()].at(-1)!;
+    expect(registered.containers[0]!.image).toMatch(new RegExp(`@${SOURCE_DIGEST}$`));
+  });
+
+  it('fails without touching the service when the copy fails (exit 1), and releases the lock', async () => {
+    const { f, request } = promotionFixture(async () => {
+      throw new Error('LayersNotFoundException: blob missing');
+    });
+    const result = await runRelease(f.deps, request);
+
+    expect(result).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(result.reason).toContain('LayersNotFoundException');
+    expect(f.ecs.updates).toEqual([]);
+    expect(f.log).not.toContain('RDS.CreateDBSnapshot');
+    expect(f.parameters.values.has('/ferry/shop/staging/lock')).toBe(false);
+  });
+
+  it('refuses to deploy when the copied tag does not carry the source digest', async () => {
+    const { f, request } = promotionFixture(async (_digest, tag) => {
+      f.registry.tags.set(`shop-staging:${tag}`, `sha256:${'d'.repeat(64)}`);
+      return { detail: 'copied' };
+    });
+    const result = await runRelease(f.deps, request);
+
+    expect(result).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(result.reason).toContain(`not ${SOURCE_DIGEST}`);
+    expect(f.ecs.updates).toEqual([]);
+  });
+
+  it('stops at resolve (exit 2, nothing changed) when the target already tags the SHA as another image', async () => {
+    const { f, request, copies } = promotionFixture(async () => ({ detail: 'unused' }));
+    f.registry.tags.set(`shop-staging:${NEW_SHA}`, `sha256:${'e'.repeat(64)}`);
+    const result = await runRelease(f.deps, request);
+
+    expect(result).toMatchObject({ outcome: 'aborted', exitCode: 2 });
+    expect(result.reason).toContain('tags are immutable');
+    expect(copies).toEqual([]);
+    expect(f.log.filter((c) => /Put|Create|Update|Register|Run/.test(c))).toEqual([]);
+  });
+});
