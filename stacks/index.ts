@@ -8,6 +8,7 @@ import { Descriptor } from './components/descriptor.ts';
 import { Firewall } from './components/firewall.ts';
 import { LoadBalancer } from './components/load-balancer.ts';
 import { type NatGatewayMode, Network } from './components/network.ts';
+import { DEFAULT_PROMOTE_TARGET_ENVIRONMENT, PromoteSourceAccess } from './components/promote-source.ts';
 import { Registry } from './components/registry.ts';
 import { Service } from './components/service.ts';
 
@@ -109,41 +110,62 @@ const service = new Service(name, {
   tags,
 });
 
+const github = {
+  repository: config.require('githubRepository'),
+  ownerId: config.require('githubOwnerId'),
+  repositoryId: config.require('githubRepositoryId'),
+};
 const subject: GithubSubject = production
   ? { environment: config.get('githubEnvironment') ?? 'production' }
   : { branch: config.get('githubBranch') ?? 'main' };
-const promoteSource = config.get('promoteSourceRepositoryArn');
+const promoteSourceRepository = config.get('promoteSourceRepositoryArn');
+// The ARNs both GitHub roles are scoped to: this environment's own.
+const ownScope = pulumi
+  .output({
+    partition,
+    region,
+    accountId: identity.accountId,
+    repositoryArn: registry.repositoryArn,
+    clusterName: service.clusterName,
+    serviceName: service.serviceName,
+    taskDefinitionFamily: service.taskDefinitionFamily,
+  })
+  .apply((scope) => ({ ...scope, app, environment }));
+
 const access = new DeployAccess(name, {
   name,
-  github: {
-    repository: config.require('githubRepository'),
-    ownerId: config.require('githubOwnerId'),
-    repositoryId: config.require('githubRepositoryId'),
-  },
+  github,
   subject,
   oidcProvider: (config.get('githubOidcProvider') as 'create' | 'existing' | undefined) ?? 'create',
   scope: pulumi
     .output({
-      partition,
-      region,
-      accountId: identity.accountId,
-      repositoryArn: registry.repositoryArn,
-      clusterName: service.clusterName,
-      serviceName: service.serviceName,
-      taskDefinitionFamily: service.taskDefinitionFamily,
+      own: ownScope,
       executionRoleArn: service.executionRoleArn,
       taskRoleArn: service.taskRoleArn,
       databaseArn: database.arn,
       logGroupArn: service.logGroupArn,
     })
-    .apply((scope) => ({
+    .apply(({ own, ...scope }) => ({
+      ...own,
       ...scope,
-      app,
-      environment,
-      promoteSourceRepositoryArns: promoteSource ? [promoteSource] : [],
+      promoteSourceRepositoryArns: promoteSourceRepository ? [promoteSourceRepository] : [],
     })),
   tags,
 });
+
+// `ferry promote --from <this env>` runs in the target's GitHub environment, whose OIDC subject the
+// deploy role refuses: it reads this environment through a separate read-only role instead.
+const promoteSource =
+  (config.getBoolean('promoteSourceRole') ?? !production)
+    ? new PromoteSourceAccess(`${name}-promote-source`, {
+        name,
+        github,
+        targetEnvironment: config.get('promoteTargetEnvironment') ?? DEFAULT_PROMOTE_TARGET_ENVIRONMENT,
+        providerArn: access.providerArn,
+        scope: ownScope,
+        tags,
+      })
+    : undefined;
 
 const published = new Descriptor(`${name}-descriptor`, {
   inputs: pulumi
@@ -174,6 +196,8 @@ const published = new Descriptor(`${name}-descriptor`, {
 export const descriptor = published.descriptor;
 export const descriptorParameter = published.parameterName;
 export const deployRoleArn = access.roleArn;
+/** The read-only role the promoting environment's jobs assume to read this one (when enabled). */
+export const promoteSourceRoleArn = promoteSource?.roleArn;
 export const baseUrl = loadBalancer.baseUrl;
 export const repositoryUrl = registry.repositoryUrl;
 export const natGateways = network.natGatewayCount;

@@ -23,6 +23,11 @@ import {
   normalizeNetworkArgs,
   subnetCidrs,
 } from '../../stacks/components/network.ts';
+import {
+  normalizePromoteSourceAccessArgs,
+  promoteSourcePolicy,
+  promoteSourceSubjects,
+} from '../../stacks/components/promote-source.ts';
 import { lifecyclePolicy, normalizeRegistryArgs } from '../../stacks/components/registry.ts';
 import {
   containerDefinitions,
@@ -257,6 +262,49 @@ describe('deploy access helpers', () => {
     });
     expect(wildcardProblems(doc)).toEqual([]);
     expect(doc.Statement.some((s) => s.Sid === 'EcrPromoteSource')).toBe(false);
+  });
+});
+
+describe('promotion source helpers', () => {
+  const github = { repository: 'acme/shop', ownerId: '1', repositoryId: '2' };
+  const scope = {
+    partition: 'aws-cn',
+    region: 'cn-north-1',
+    accountId: '222222222222',
+    app: 'shop',
+    environment: 'staging',
+    repositoryArn: 'arn:aws-cn:ecr:cn-north-1:222222222222:repository/shop-staging',
+    clusterName: 'shop-staging',
+    serviceName: 'shop-staging-web',
+    taskDefinitionFamily: 'shop-staging-web',
+  };
+
+  it('trusts the target environment’s jobs in both subject forms', () => {
+    expect(promoteSourceSubjects(github, 'production')).toEqual([
+      'repo:acme/shop:environment:production',
+      'repo:acme@1/shop@2:environment:production',
+    ]);
+  });
+
+  it('builds a read-only policy in the scope’s partition that the wildcard check accepts', () => {
+    const doc = promoteSourcePolicy(scope);
+    expect(wildcardProblems(doc)).toEqual([]);
+    const resources = doc.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    expect(resources.filter((r) => r !== '*' && !r?.startsWith('arn:aws-cn:'))).toEqual([]);
+    expect(resources).toContain('arn:aws-cn:ssm:cn-north-1:222222222222:parameter/ferry/shop/staging/*');
+  });
+
+  it('rejects a target environment that would widen or break the subject', () => {
+    const base = { name: 'n', github, providerArn: 'arn:p', scope };
+    for (const bad of ['', 'prod*', 'prod?', 'a:b', ' production']) {
+      expect(() => normalizePromoteSourceAccessArgs({ ...base, targetEnvironment: bad }), bad).toThrow(
+        /`promoteTargetEnvironment`/,
+      );
+    }
+    expect(normalizePromoteSourceAccessArgs({ ...base, targetEnvironment: 'prod eu' })).toMatchObject({
+      maxSessionDurationSeconds: 3600,
+      tags: {},
+    });
   });
 });
 

@@ -17,6 +17,8 @@ export interface Expected {
   subjects: string[];
   /** Extra ECR repositories the deploy role may read (promotion source). */
   promoteSources: string[];
+  /** The `sub` claims the promotion source role must accept, exactly; none: no such role. */
+  promoteSourceSubjects?: string[];
 }
 
 export const ACCOUNT = '111111111111';
@@ -45,10 +47,32 @@ const STAR_ONLY = new Set([
   'elasticloadbalancing:DescribeTargetGroups',
 ]);
 
-/** Feeds every recorded resource to every policy and returns the violations. */
-export function violations(run: StackRun, stack: string): string[] {
+/** Whether an IAM resource pattern (`*` and `?` wildcards) covers an ARN. */
+export const arnMatches = (pattern: string, arn: string) =>
+  new RegExp(
+    `^${pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  ).test(arn);
+
+/** Whether some Allow statement grants `action` on `arn` (no conditions in the checked policies). */
+export const allows = (doc: Statement[], action: string, arn: string) =>
+  doc.some(
+    (s) =>
+      s.Effect === 'Allow' &&
+      list(s.Action).includes(action) &&
+      list(s.Resource).some((pattern) => arnMatches(pattern, arn)),
+  );
+
+/** Actions that change something: a read-only role must have none. */
+export const WRITE_VERB =
+  /:(Put|Delete|Update|Register|Deregister|Run|Create|Start|Stop|Tag|Untag|Initiate|Upload|Complete|Pass|Set|Modify|Submit)/;
+
+/** Feeds every recorded resource (or the given ones) to every policy and returns the violations. */
+export function violations(run: StackRun, stack: string, only?: RecordedResource[]): string[] {
   const found: string[] = [];
-  for (const r of run.resources) {
+  for (const r of only ?? run.resources) {
     const args = policyArgs(r, stack);
     for (const policy of policies) {
       const report: ReportViolation = (message) =>
@@ -551,6 +575,152 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
         'logs:GetLogEvents',
       ];
       expect(needed.filter((a) => !granted.has(a))).toEqual([]);
+    });
+  });
+
+  describe('promotion source role', () => {
+    const role = () => run.ofType('aws:iam/role:Role').find((r) => r.name === `${name}-promote-source`);
+    const rolePolicy = () =>
+      run.ofType('aws:iam/rolePolicy:RolePolicy').find((r) => r.name === `${name}-promote-source`);
+    const subjects = expected.promoteSourceSubjects;
+
+    if (!subjects) {
+      it('is not created, and no ARN is exported', () => {
+        expect(role()).toBeUndefined();
+        expect(rolePolicy()).toBeUndefined();
+        expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
+      });
+      return;
+    }
+
+    const permissions = () => statements(rolePolicy()!.inputs.policy);
+    const ecs = `arn:aws:ecs:${REGION}:${ACCOUNT}`;
+
+    it('is created, attached to its own policy, and its ARN exported', () => {
+      expect(role()?.inputs.name).toBe(`${name}-promote-source`);
+      expect(rolePolicy()?.inputs.role).toBe(role()?.state.name);
+      expect(run.outputs.promoteSourceRoleArn).toBe(role()?.state.arn);
+      expect(run.outputs.promoteSourceRoleArn).not.toBe(run.outputs.deployRoleArn);
+    });
+
+    it('trusts only the promoting environment’s jobs, aud pinned, in both subject forms', () => {
+      expect(statements(role()!.inputs.assumeRolePolicy)).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: {
+            Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+          },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+              'token.actions.githubusercontent.com:sub': subjects,
+            },
+          },
+        },
+      ]);
+    });
+
+    it('grants exactly the reads of ferry promote, statement by statement, on this environment only', () => {
+      const repoArn = run.one('aws:ecr/repository:Repository').state.arn;
+      const cluster = run.one('aws:ecs/cluster:Cluster').state.name;
+      const service = run.one('aws:ecs/service:Service').state.name;
+      const family = run.one('aws:ecs/taskDefinition:TaskDefinition').inputs.family;
+      const allow = (Sid: string, Action: string[], Resource: string[]) => ({
+        Sid,
+        Effect: 'Allow',
+        Action,
+        Resource,
+      });
+      expect(permissions()).toEqual([
+        allow('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']),
+        allow(
+          'EcrReadImage',
+          [
+            'ecr:BatchGetImage',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:DescribeImages',
+          ],
+          [repoArn],
+        ),
+        allow('EcsReadService', ['ecs:DescribeServices'], [`${ecs}:service/${cluster}/${service}`]),
+        allow('EcsReadTaskDefinition', ['ecs:DescribeTaskDefinition'], ['*']),
+        allow(
+          'EcsReadTaskDefinitionTags',
+          ['ecs:ListTagsForResource'],
+          [`${ecs}:task-definition/${family}:*`],
+        ),
+        allow(
+          'FerryStateRead',
+          ['ssm:GetParameter', 'ssm:GetParameterHistory'],
+          [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ferry/shop/${env}/*`],
+        ),
+      ]);
+    });
+
+    it('is read-only: no Put, Delete, Update, Register, Run, Create or other write action', () => {
+      const actions = permissions().flatMap((s) => list(s.Action));
+      expect(actions.filter((a) => WRITE_VERB.test(a))).toEqual([]);
+      expect(actions.filter((a) => !/^[a-z]+:(Get|Describe|List|BatchGet|BatchCheck)/.test(a))).toEqual([]);
+    });
+
+    it('allows what promote reads here (descriptor, ledger, service, task definition, image) and nothing of another environment', () => {
+      const doc = permissions();
+      const ssm = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter`;
+      const descriptorArn = run.one('aws:ssm/parameter:Parameter').state.arn;
+      const repoArn = run.one('aws:ecr/repository:Repository').state.arn;
+      const serviceArn = `${ecs}:service/${name}/${name}-web`;
+      const revision = run.one('aws:ecs/taskDefinition:TaskDefinition').state.arn;
+      expect(descriptorArn).toBe(`${ssm}/ferry/shop/${env}/descriptor`);
+      const needed: [string, string][] = [
+        ['ssm:GetParameter', descriptorArn],
+        ['ssm:GetParameterHistory', `${ssm}/ferry/shop/${env}/releases`],
+        ['ecs:DescribeServices', serviceArn],
+        ['ecs:DescribeTaskDefinition', revision],
+        ['ecs:ListTagsForResource', revision],
+        ['ecr:DescribeImages', repoArn],
+        ['ecr:BatchGetImage', repoArn],
+        ['ecr:GetDownloadUrlForLayer', repoArn],
+        ['ecr:BatchCheckLayerAvailability', repoArn],
+        ['ecr:GetAuthorizationToken', '*'],
+      ];
+      expect(needed.filter(([action, arn]) => !allows(doc, action, arn))).toEqual([]);
+      const other = env === 'production' ? 'staging' : 'production';
+      const elsewhere: [string, string][] = [
+        ['ssm:GetParameter', `${ssm}/ferry/shop/${other}/descriptor`],
+        ['ssm:GetParameterHistory', `${ssm}/ferry/shop/${other}/releases`],
+        ['ssm:GetParameter', `${ssm}/ferry/other-app/${env}/descriptor`],
+        ['ecs:DescribeServices', `${ecs}:service/shop-${other}/shop-${other}-web`],
+        ['ecr:BatchGetImage', repoArn.replace(name, `shop-${other}`)],
+        ['ecr:PutImage', repoArn],
+        ['ssm:PutParameter', `${ssm}/ferry/shop/${env}/releases`],
+        ['ecs:UpdateService', serviceArn],
+      ];
+      expect(elsewhere.filter(([action, arn]) => allows(doc, action, arn))).toEqual([]);
+    });
+
+    it('is accepted by the policy pack, which would reject a widened copy', () => {
+      const own = [role()!, rolePolicy()!];
+      expect(violations(run, env, own)).toEqual([]);
+      const widened = permissions().map((s) =>
+        s.Sid === 'FerryStateRead' ? { ...s, Action: ['ssm:*'], Resource: '*' } : s,
+      );
+      const loose = JSON.parse(role()!.inputs.assumeRolePolicy);
+      loose.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub'] = 'repo:acme/*';
+      const bad = [
+        {
+          ...rolePolicy()!,
+          inputs: { ...rolePolicy()!.inputs, policy: JSON.stringify({ Statement: widened }) },
+        },
+        { ...role()!, inputs: { ...role()!.inputs, assumeRolePolicy: JSON.stringify(loose) } },
+      ];
+      const found = violations(run, env, bad);
+      expect(found).toEqual([
+        expect.stringMatching(/^iam-no-wildcards on .*promote-source: .*wildcard action ssm:\*/),
+        expect.stringMatching(/^iam-no-wildcards on .*promote-source: .*on "\*"/),
+        expect.stringMatching(/^oidc-trust-pinned on .*promote-source: .*pin sub/),
+      ]);
     });
   });
 

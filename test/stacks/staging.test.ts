@@ -20,6 +20,10 @@ describe('staging stack (Pulumi.staging.yaml)', () => {
         'repo:acme@1234567/shop@987654321:ref:refs/heads/main',
       ],
       promoteSources: [],
+      promoteSourceSubjects: [
+        'repo:acme/shop:environment:production',
+        'repo:acme@1234567/shop@987654321:environment:production',
+      ],
     },
     () => run,
   );

@@ -9,6 +9,15 @@ beforeEach(() => {
   vi.resetModules();
 });
 
+type Run = Awaited<ReturnType<typeof runStack>>;
+/** The parsed JSON document `key` of the resource of `type` named `name`. */
+const documentOf = (run: Run, type: string, name: string, key: string) => {
+  const found = run.ofType(type).find((r) => r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return JSON.parse(found.inputs[key]);
+};
+const policyOf = (run: Run, name: string) => documentOf(run, 'aws:iam/rolePolicy:RolePolicy', name, 'policy');
+
 describe('stack config switches', () => {
   it('serves HTTPS with the configured certificate and redirects HTTP to it', async () => {
     const run = await runStack('staging', {
@@ -56,6 +65,65 @@ describe('stack config switches', () => {
     expect(run.ofType('aws:ec2/natGateway:NatGateway')).toHaveLength(1);
   });
 
+  it('creates no promotion source role when promoteSourceRole is false', async () => {
+    const run = await runStack('staging', { 'ferry-stacks:promoteSourceRole': 'false' });
+    expect(run.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('shop-staging-promote-source');
+    expect(run.ofType('aws:iam/rolePolicy:RolePolicy').map((r) => r.name)).not.toContain(
+      'shop-staging-promote-source',
+    );
+    expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
+    expect(run.outputs.deployRoleArn).toBe('arn:aws:iam::111111111111:role/shop-staging-deploy');
+  });
+
+  it('trusts the production environment’s jobs by default, or the configured promoteTargetEnvironment', async () => {
+    const trusted = (run: Run) =>
+      documentOf(run, 'aws:iam/role:Role', 'shop-staging-promote-source', 'assumeRolePolicy').Statement[0]
+        .Condition.StringEquals['token.actions.githubusercontent.com:sub'];
+    const byDefault = await runStack('staging', { 'ferry-stacks:promoteTargetEnvironment': undefined });
+    expect(trusted(byDefault)).toEqual([
+      'repo:acme/shop:environment:production',
+      'repo:acme@1234567/shop@987654321:environment:production',
+    ]);
+    vi.resetModules();
+    const custom = await runStack('staging', { 'ferry-stacks:promoteTargetEnvironment': 'prod-eu' });
+    expect(trusted(custom)).toEqual([
+      'repo:acme/shop:environment:prod-eu',
+      'repo:acme@1234567/shop@987654321:environment:prod-eu',
+    ]);
+  });
+
+  it('gives a production stack a promotion source role only when asked', async () => {
+    const run = await runStack('production', {
+      'ferry-stacks:promoteSourceRole': 'true',
+      'ferry-stacks:promoteTargetEnvironment': 'dr',
+    });
+    const role = run.ofType('aws:iam/role:Role').find((r) => r.name === 'shop-production-promote-source');
+    expect(run.outputs.promoteSourceRoleArn).toBe(role?.state.arn);
+    expect(JSON.parse(role?.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals).toMatchObject({
+      'token.actions.githubusercontent.com:sub': [
+        'repo:acme/shop:environment:dr',
+        expect.stringMatching(/:environment:dr$/),
+      ],
+    });
+    const policy = policyOf(run, 'shop-production-promote-source');
+    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'FerryStateRead').Resource).toEqual([
+      'arn:aws:ssm:eu-west-1:111111111111:parameter/ferry/shop/production/*',
+    ]);
+  });
+
+  it('lets the production deploy role read, never write, a promoteSourceRepositoryArn', async () => {
+    const staging = 'arn:aws:ecr:eu-west-1:111111111111:repository/shop-staging';
+    const run = await runStack('production', { 'ferry-stacks:promoteSourceRepositoryArn': staging });
+    const policy = policyOf(run, 'shop-production-deploy');
+    const onStaging = policy.Statement.filter((s: { Resource: string[] }) => s.Resource.includes(staging));
+    expect(onStaging.flatMap((s: { Action: string[] }) => s.Action).sort()).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:DescribeImages',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
+  });
+
   it('applies production database settings to an environment flagged production', async () => {
     const run = await runStack('staging', {
       'ferry-stacks:environment': 'prod-eu',
@@ -68,5 +136,6 @@ describe('stack config switches', () => {
       backupRetentionPeriod: 14,
     });
     expect(run.outputs.descriptorParameter).toBe('/ferry/shop/prod-eu/descriptor');
+    expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
   });
 });

