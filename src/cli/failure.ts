@@ -17,7 +17,7 @@ export function printFailure(
         ts: new Date().toISOString(),
         outcome: 'aborted',
         exitCode: err.exitCode,
-        error: err.message,
+        reason: err.message,
       };
       out.stdout.write(`${JSON.stringify(result)}\n`);
     }
@@ -33,7 +33,7 @@ export function printFailure(
       ts: new Date().toISOString(),
       outcome: 'failed',
       exitCode: 3,
-      error: String(err),
+      reason: String(err),
     };
     out.stdout.write(`${JSON.stringify(result)}\n`);
   }

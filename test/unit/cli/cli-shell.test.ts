@@ -63,3 +63,17 @@ describe('ferry CLI shell', () => {
     expect(missing.stderr).toContain("required option '--sha <sha>' not specified");
   });
 });
+
+describe('--json before any AWS call', () => {
+  it('prints exactly one result line on stdout for bad input, with the reason and exit code 2', () => {
+    const { code, stdout, stderr } = run(['deploy', 'staging', '--sha', 'abc; rm -rf /', '--json']);
+    expect(code).toBe(2);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(result).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
+    expect(String(result.reason)).toContain('is not a git SHA');
+    expect(Number.isNaN(Date.parse(String(result.ts)))).toBe(false);
+    expect(stderr).toContain('ferry: --sha:');
+  });
+});
