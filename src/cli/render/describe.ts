@@ -13,6 +13,11 @@ export const EXIT_MEANING: Record<number, string> = {
   130: 'interrupted: the lock was released',
 };
 
+/** The plan's image as `uri@sha256:...`, whether or not the event's image already carries the digest. */
+export function pinned(event: Of<'plan'>): string {
+  return event.image.includes('@') ? event.image : `${event.image}@${event.digest}`;
+}
+
 export function describeStep(event: Of<'step'>): string {
   const timing = event.status === 'start' ? '' : ` ${formatDuration(event.elapsedMs)}`;
   const detail = event.detail ? `: ${event.detail}` : '';

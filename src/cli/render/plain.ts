@@ -4,6 +4,7 @@ import {
   describeProgress,
   describeStep,
   describeTaskStopped,
+  pinned,
   resultLines,
 } from './describe.ts';
 import { type GitHubLog, neutralize } from './github.ts';
@@ -24,7 +25,7 @@ export function plainLines(event: FerryEvent): [string, string][] {
       return [[event.level, event.message]];
     case 'plan':
       return [
-        ['plan', `${event.env} ${event.sha} ${event.image}@${event.digest}`],
+        ['plan', `${event.env} ${event.sha} ${pinned(event)}`],
         ...event.lines.map((line): [string, string] => ['plan', `  ${line}`]),
       ];
     case 'progress':

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../config/duration.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
-import { describeHealth, describeTaskStopped, resultLines } from './describe.ts';
+import { describeHealth, describeTaskStopped, pinned, resultLines } from './describe.ts';
 import type { Colors } from './mode.ts';
 import type { Sink } from './sink.ts';
 import { StepBoard, type StepRow } from './steps.ts';
@@ -192,7 +192,7 @@ export class TtySink implements Sink {
         return each(event.message, (l) => `  ${l}`);
       case 'plan':
         return [
-          c.bold(`plan ${sanitize(`${event.env} ${event.sha} ${event.image}@${event.digest}`)}`),
+          c.bold(`plan ${sanitize(`${event.env} ${event.sha} ${pinned(event)}`)}`),
           ...event.lines.flatMap((line) => each(line, (l) => `  ${l}`)),
         ];
       case 'service_event': {

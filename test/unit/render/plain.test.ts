@@ -74,3 +74,16 @@ describe('plain mode', () => {
     expect(stderr.text).not.toContain('::');
   });
 });
+
+describe('plain mode: the plan', () => {
+  it('names the image pinned by digest exactly once, whether or not the event already carries the digest', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    for (const image of ['repo.example/shop', `repo.example/shop@${digest}`]) {
+      const { stderr } = await run('plain', [
+        { type: 'plan', env: 'staging', sha: '1a2b3c4', digest, image, lines: [] },
+      ]);
+      const header = stderr.lines.find((line) => line.includes(' plan '));
+      expect(header?.slice(21)).toBe(`plan staging 1a2b3c4 repo.example/shop@${digest}`);
+    }
+  });
+});
