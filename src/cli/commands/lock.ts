@@ -46,6 +46,16 @@ export async function run(options: LockOptions, ctx: CliContext): Promise<number
     out.result({ env, released: false });
     return 0;
   }
+  if (ctx.globals.dryRun) {
+    out.text(
+      `${env}: would release the lock held by ${describeHolder(holder)} (dry run: nothing was changed)`,
+    );
+    out.result({ env, released: false });
+    return 0;
+  }
+  if (holder && !isExpired(holder, now)) {
+    out.text(`${env}: the lock is live: make sure that run is dead, or it may still be deploying`);
+  }
   await ports.parameters.delete(lockParameter(setup.app, env));
   out.data('lock', { env, held: false, released: holder ?? null });
   out.text(`${env}: released the lock${holder ? ` held by ${describeHolder(holder)}` : ''}`);
