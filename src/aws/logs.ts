@@ -29,5 +29,26 @@ export function createLogReader(client: () => CloudWatchLogsClient): LogReader {
         throw err;
       }
     },
+
+    async readTail(group, stream, limit) {
+      try {
+        // Without a token, startFromHead=false with a limit is the stream's last `limit` events.
+        const out = await client().send(
+          new GetLogEventsCommand({
+            logGroupName: group,
+            logStreamName: stream,
+            startFromHead: false,
+            limit,
+          }),
+        );
+        return (out.events ?? []).map((e) => ({
+          timestamp: new Date(e.timestamp ?? 0),
+          message: e.message ?? '',
+        }));
+      } catch (err) {
+        if (isAwsError(err, 'ResourceNotFoundException')) return [];
+        throw err;
+      }
+    },
   };
 }

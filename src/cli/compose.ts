@@ -5,16 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createAwsPorts, describeAwsError } from '../aws/index.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import { isFerryError, usageError } from '../errors.ts';
+import { checkMigrations } from '../migrations/check.ts';
+import { createGit } from '../migrations/git.ts';
 import type { Deps } from '../pipeline/context.ts';
 import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
 import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
+import { readServiceStatus } from '../pipeline/status.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
@@ -188,11 +191,11 @@ export async function runReleaseCommand(
   ports: Ports,
   title: string,
   request: Omit<ReleaseRequest, CommonRequestFields>,
-  before?: (reporter: Reporter) => void,
+  before?: (reporter: Reporter) => void | Promise<void>,
 ): Promise<number> {
   const reporter = reporterFor(ctx, title);
   try {
-    before?.(reporter);
+    await before?.(reporter);
     const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
       ...request,
       config: setup.config,
@@ -206,4 +209,33 @@ export async function runReleaseCommand(
   } finally {
     await reporter.close();
   }
+}
+
+/**
+ * The `before` step of deploy and promote: checks the SQL migrations that `sha`
+ * adds over what runs in the environment (`migrate.paths`), in the config file's
+ * git repository. Read-only; with `migrate.dangerous: "fail"` it stops the
+ * release before the lock.
+ */
+export function migrationCheck(
+  ctx: CliContext,
+  setup: Setup,
+  ports: Ports,
+  descriptor: Descriptor,
+  sha: string,
+): (reporter: Reporter) => Promise<void> {
+  return async (reporter) => {
+    const migrate = setup.config.migrate;
+    const service = descriptor.services[0]!;
+    await checkMigrations({
+      globs: migrate?.paths,
+      mode: migrate?.dangerous,
+      env: setup.env,
+      sha,
+      runningSha: async () =>
+        (await readServiceStatus(ports, descriptor, service.name, service.container)).sha,
+      git: createGit(dirname(resolve(ctx.cwd, ctx.globals.config)), ctx.env),
+      emit: reporter.emit,
+    });
+  };
 }

@@ -13,6 +13,14 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+
   message: 'use an IAM role ARN such as arn:aws:iam::111111111111:role/shop-staging-deploy',
 });
 
+/** Globs are read from the config file's directory down: git answers only for that subtree. */
+const migrationGlob = z
+  .string()
+  .min(1)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
+    message: 'use a glob relative to the config file, inside its directory, such as "db/migrations/*.sql"',
+  });
+
 export const environmentConfigSchema = z.strictObject({
   /** Role ferry assumes for this environment (from OIDC or the default credentials). */
   roleArn: roleArn.optional(),
@@ -46,6 +54,16 @@ export const ferryConfigSchema = z.strictObject({
         .array(z.string().min(1))
         .min(1, { message: 'give the command as an array, such as ["npm", "run", "migrate"]' }),
       timeout: duration.default('15m'),
+      /**
+       * SQL migrations ferry checks for dangerous statements before deploying, as globs
+       * relative to the config file, e.g. ["db/migrations/**\/*.sql"]; default: none (no check).
+       */
+      paths: z
+        .array(migrationGlob)
+        .min(1, { message: 'list at least one glob, such as "db/migrations/*.sql"' })
+        .optional(),
+      /** What a dangerous migration statement does: "warn" (default) reports it, "fail" stops the release (exit 2). */
+      dangerous: z.enum(['warn', 'fail']).optional(),
     })
     .optional(),
   health: z

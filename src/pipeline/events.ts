@@ -52,6 +52,8 @@ export type FerryEvent =
       exitCode?: number;
     }
   | { type: 'migration_log'; message: string; timestamp: string }
+  /** One line a failed task of the release printed (the tail of its awslogs stream), oldest first. */
+  | { type: 'task_log'; service: string; taskArn: string; message: string; timestamp: string }
   | {
       type: 'health';
       url: string;

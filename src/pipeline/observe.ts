@@ -1,12 +1,14 @@
 /**
  * What a person watching a rollout wants to see, taken from the one
  * DescribeServices per poll: deployments, new service events, and, only when
- * something failed, the stopped tasks' reasons (the one extra call).
+ * something failed, the stopped tasks' reasons (the one extra call) and what
+ * the release's first failed tasks printed (task-logs.ts).
  */
 import type { Deps } from './context.ts';
 import { pollContext } from './context.ts';
 import { tolerant } from './poll.ts';
-import type { ServiceSnapshot } from './ports.ts';
+import type { ServiceSnapshot, TaskSnapshot } from './ports.ts';
+import { FailedTaskLogs, isFailedTask } from './task-logs.ts';
 import { deploymentLine, isFailureMessage, mentionsTask } from './verdicts.ts';
 
 export class ServiceObserver {
@@ -16,8 +18,11 @@ export class ServiceObserver {
   readonly #since: Date;
   readonly #seenEvents = new Set<string>();
   readonly #seenTasks = new Set<string>();
+  readonly #taskLogs: FailedTaskLogs;
   #lastProgress = '';
   #failedTasks = 0;
+  /** The revision this release rolls out: only its tasks' logs are news. */
+  #releaseArn: string | undefined;
 
   constructor(
     deps: Deps,
@@ -32,10 +37,13 @@ export class ServiceObserver {
     // A second of slack: ECS and our clock disagree a little.
     this.#since = new Date(since.getTime() - 1000);
     for (const id of knownEventIds) this.#seenEvents.add(id);
+    this.#taskLogs = new FailedTaskLogs(deps, service);
   }
 
   /** Reports what changed since the last poll; `newId` marks the deployment this release is about. */
   async observe(snapshot: ServiceSnapshot, newId?: string): Promise<void> {
+    // The first deployment watched is the release's; later ones (a rollback) are not.
+    this.#releaseArn ??= snapshot.deployments.find((d) => d.id === newId)?.taskDefinitionArn;
     this.#progress(snapshot, newId);
     const fresh = snapshot.events
       .filter((e) => !this.#seenEvents.has(e.id) && e.createdAt >= this.#since)
@@ -75,6 +83,7 @@ export class ServiceObserver {
     const tasks = await tolerant(pollContext(this.#deps), 'stopped tasks', () =>
       ecs.listStoppedTasks(this.#cluster, this.#service, this.#since),
     ).catch(() => []);
+    const failed: TaskSnapshot[] = [];
     for (const t of tasks) {
       if (this.#seenTasks.has(t.arn)) continue;
       this.#seenTasks.add(t.arn);
@@ -89,6 +98,13 @@ export class ServiceObserver {
         ...(t.stoppedReason ? { reason: t.stoppedReason } : {}),
         ...(exit !== undefined ? { exitCode: exit } : {}),
       });
+      if (t.taskDefinitionArn === this.#releaseArn && isFailedTask(t)) failed.push(t);
+    }
+    // Oldest first: the first failures are the informative ones.
+    failed.sort((a, b) => (a.stoppedAt?.getTime() ?? 0) - (b.stoppedAt?.getTime() ?? 0));
+    for (const t of failed) {
+      if (!this.#taskLogs.wanted) break;
+      await this.#taskLogs.report(t);
     }
   }
 }

@@ -199,6 +199,11 @@ export interface LogReader {
     stream: string,
     nextToken?: string,
   ): Promise<{ events: { timestamp: Date; message: string }[]; nextToken?: string }>;
+  /**
+   * The last `limit` events of one stream, oldest first, in one call; empty when
+   * the stream does not exist. Optional: without it the stream is read forward.
+   */
+  readTail?(group: string, stream: string, limit: number): Promise<{ timestamp: Date; message: string }[]>;
 }
 
 /** Plain HTTP GET for health probes. */

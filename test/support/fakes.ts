@@ -468,14 +468,42 @@ export class FakeLoadBalancer implements LoadBalancer {
 }
 
 export class FakeLogs implements LogReader {
+  /** Served to any stream not in `streams` (the migration's), each line once. */
   lines: string[] = [];
+  /** Lines of named streams, keyed `group|stream`, read forward `pageSize` events per call. */
+  readonly streams = new Map<string, string[]>();
+  /** Errors thrown by every read of a stream, keyed `group|stream`. */
+  readonly failing = new Map<string, unknown>();
+  /** Every stream read, as `group|stream`. */
+  readonly reads: string[] = [];
+  pageSize = 10_000;
   #served = 0;
   readonly log: CallLog;
   constructor(log: CallLog) {
     this.log = log;
   }
-  async readStream() {
+  /** Like GetLogEvents with startFromHead=false and a limit; `lines` streams (the migration's) have no tail. */
+  async readTail(group: string, stream: string, limit: number) {
     this.log.push('Logs.GetLogEvents');
+    const key = `${group}|${stream}`;
+    this.reads.push(key);
+    if (this.failing.has(key)) throw this.failing.get(key);
+    const named = this.streams.get(key) ?? [];
+    const from = Math.max(0, named.length - limit);
+    return named.slice(from).map((message, i) => ({ timestamp: new Date((from + i) * 1000), message }));
+  }
+  async readStream(group = '', stream = '', nextToken?: string) {
+    this.log.push('Logs.GetLogEvents');
+    const key = `${group}|${stream}`;
+    this.reads.push(key);
+    if (this.failing.has(key)) throw this.failing.get(key);
+    const named = this.streams.get(key);
+    if (named) {
+      const from = nextToken ? Number(nextToken.slice(2)) : 0;
+      const page = named.slice(from, from + this.pageSize);
+      const events = page.map((message, i) => ({ timestamp: new Date((from + i) * 1000), message }));
+      return { events, nextToken: `f/${from + page.length}` };
+    }
     const events = this.lines.slice(this.#served).map((message) => ({ timestamp: new Date(0), message }));
     this.#served = this.lines.length;
     return { events, nextToken: `f/${this.#served}` };

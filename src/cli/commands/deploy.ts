@@ -1,5 +1,5 @@
 import { parseSha } from '../../config/sha.ts';
-import { envArgument, loadSetup, openEnvironment, runReleaseCommand } from '../compose.ts';
+import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 
 export interface DeployOptions {
@@ -13,10 +13,12 @@ export async function run(options: DeployOptions, ctx: CliContext): Promise<numb
   const sha = parseSha(String(options.sha ?? ''), '--sha');
   const setup = await loadSetup(ctx, env);
   const { ports, descriptor } = await openEnvironment(ctx, setup);
-  return runReleaseCommand(ctx, setup, ports, `deploy ${setup.app} ${env} ${sha.slice(0, 7)}`, {
-    kind: 'deploy',
-    env,
-    sha,
-    descriptor,
-  });
+  return runReleaseCommand(
+    ctx,
+    setup,
+    ports,
+    `deploy ${setup.app} ${env} ${sha.slice(0, 7)}`,
+    { kind: 'deploy', env, sha, descriptor },
+    migrationCheck(ctx, setup, ports, descriptor, sha),
+  );
 }

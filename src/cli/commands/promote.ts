@@ -4,7 +4,7 @@ import { parseSha } from '../../config/sha.ts';
 import { usageError } from '../../errors.ts';
 import type { ImageCopier } from '../../pipeline/ports.ts';
 import { choosePromotion } from '../../pipeline/promotion.ts';
-import { envArgument, loadSetup, openEnvironment, runReleaseCommand } from '../compose.ts';
+import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 
 export interface PromoteOptions {
@@ -80,6 +80,8 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
   };
 
   const title = `promote ${target.app} ${from} -> ${to} ${choice.sha.slice(0, 7)}`;
+  // Migrations are judged against what runs in the target: that is what they will change.
+  const checkMigrations = migrationCheck(ctx, target, dst.ports, dst.descriptor, choice.sha);
   return runReleaseCommand(
     ctx,
     target,
@@ -92,11 +94,13 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
       descriptor: dst.descriptor,
       promotion: { from, digest: choice.digest, copier },
     },
-    (reporter) =>
+    async (reporter) => {
       reporter.emit({
         type: 'log',
         level: 'info',
         message: `promoting ${choice.sha} (${choice.digest}), deployed to ${from} at ${choice.passed.finishedAt} by ${choice.passed.actor}`,
-      }),
+      });
+      await checkMigrations(reporter);
+    },
   );
 }

@@ -34,8 +34,13 @@ export function describeProgress(event: Of<'progress'>): string {
   return `${event.service} ${event.deployments.map(describeDeployment).join(' | ')}`;
 }
 
+/** The task id at the end of a task ARN, as the ECS console and awslogs stream names show it. */
+export function taskIdOf(taskArn: string): string {
+  return taskArn.split('/').pop() || taskArn;
+}
+
 export function describeTaskStopped(event: Of<'task_stopped'>): string {
-  const task = event.taskArn.split('/').pop() ?? event.taskArn;
+  const task = taskIdOf(event.taskArn);
   const parts = [event.service ? `${event.service} task ${task}` : `task ${task}`, 'stopped'];
   if (event.stopCode) parts.push(`(${event.stopCode})`);
   if (event.exitCode !== undefined) parts.push(`exit ${event.exitCode}`);

@@ -5,7 +5,7 @@ import { colorEnabled, inGitHubActions, makeColors, type OutputMode } from './mo
 import { PlainSink } from './plain.ts';
 import { flush, type Sink } from './sink.ts';
 import { StepBoard } from './steps.ts';
-import { writeJobSummary } from './summary.ts';
+import { TaskLogCollector, writeJobSummary } from './summary.ts';
 import { TtySink } from './tty.ts';
 
 export { formatDuration } from '../../config/duration.ts';
@@ -65,6 +65,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
           ];
 
   const board = new StepBoard();
+  const taskLogs = new TaskLogCollector();
   let result: Extract<FerryEvent, { type: 'result' }> | undefined;
   let warned = false;
   const complain = (what: string, err: unknown) => {
@@ -81,6 +82,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
   const emit: Emit = (event) => {
     if (event.type === 'step') board.record(event, now().getTime());
     if (event.type === 'result') result = event;
+    if (event.type === 'task_log' && github) taskLogs.add(event);
     for (const sink of sinks) {
       // Output must never break a release half-way (with the lock held): report and go on.
       try {
@@ -103,7 +105,13 @@ export function createReporter(opts: ReporterOptions): Reporter {
     const path = opts.env.GITHUB_STEP_SUMMARY;
     if (github && path) {
       try {
-        await writeJobSummary(path, { title: opts.title, steps: board.rows, result, now: now().getTime() });
+        await writeJobSummary(path, {
+          title: opts.title,
+          steps: board.rows,
+          result,
+          now: now().getTime(),
+          taskLogs: taskLogs.excerpts,
+        });
       } catch (err) {
         complain('write the GitHub job summary', err);
       }

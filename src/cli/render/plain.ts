@@ -6,6 +6,7 @@ import {
   describeTaskStopped,
   pinned,
   resultLines,
+  taskIdOf,
 } from './describe.ts';
 import { type GitHubLog, neutralize } from './github.ts';
 import type { Sink } from './sink.ts';
@@ -36,6 +37,13 @@ export function plainLines(event: FerryEvent): [string, string][] {
       return [['task', describeTaskStopped(event)]];
     case 'migration_log':
       return [['migrate', event.message]];
+    case 'task_log': {
+      // Every line of the container's output says whose it is, so a grep for the task finds them all.
+      const who = `${event.service} ${taskIdOf(event.taskArn)} |`;
+      return sanitize(event.message)
+        .split('\n')
+        .map((line): [string, string] => ['task-log', `${who} ${line}`]);
+    }
     case 'health':
       return [['health', describeHealth(event)]];
     case 'result':

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { formatDuration } from '../../config/duration.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
-import { EXIT_MEANING } from './describe.ts';
+import { EXIT_MEANING, taskIdOf } from './describe.ts';
 import type { StepRow } from './steps.ts';
 import { sanitize } from './text.ts';
 
@@ -13,7 +13,38 @@ export interface JobSummaryInput {
   result: Result | undefined;
   /** For steps still running when the run ended. */
   now: number;
+  /** What the failed tasks printed (task_log events), per task in the order they came. */
+  taskLogs?: readonly TaskLogExcerpt[];
 }
+
+export interface TaskLogExcerpt {
+  service: string;
+  taskArn: string;
+  lines: string[];
+}
+
+/** Collects task_log events into one excerpt per task, for the job summary. */
+export class TaskLogCollector {
+  readonly #byTask = new Map<string, TaskLogExcerpt>();
+
+  add(event: Extract<FerryEvent, { type: 'task_log' }>): void {
+    let excerpt = this.#byTask.get(event.taskArn);
+    if (!excerpt) {
+      // The pipeline reads a few tasks per service; this only guards the summary's size.
+      if (this.#byTask.size >= MAX_SUMMARY_TASKS) return;
+      excerpt = { service: event.service, taskArn: event.taskArn, lines: [] };
+      this.#byTask.set(event.taskArn, excerpt);
+    }
+    if (excerpt.lines.length < MAX_SUMMARY_LINES) excerpt.lines.push(event.message);
+  }
+
+  get excerpts(): TaskLogExcerpt[] {
+    return [...this.#byTask.values()];
+  }
+}
+
+const MAX_SUMMARY_TASKS = 6;
+const MAX_SUMMARY_LINES = 40;
 
 const OUTCOME_EMOJI: Record<string, string> = {
   deployed: '✅',
@@ -42,6 +73,14 @@ function html(text: string): string {
 
 function code(text: string): string {
   return `<code>${html(text)}</code>`;
+}
+
+/** A <pre> block keeps line breaks itself and, unlike a table cell, survives blank lines in Markdown. */
+function pre(lines: readonly string[]): string {
+  const text = lines
+    .map((line) => sanitize(line).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+    .join('\n');
+  return `<pre>${text}</pre>`;
 }
 
 /** The job summary (GitHub-flavoured Markdown with HTML) built with @actions/core's summary builder. */
@@ -89,6 +128,14 @@ export async function renderJobSummary(input: JobSummaryInput): Promise<string> 
   if (result?.next && result.next.length > 0) {
     summary.addHeading('Next steps', 3);
     summary.addList(result.next.map(html));
+  }
+  const logs = (input.taskLogs ?? []).filter((excerpt) => excerpt.lines.length > 0);
+  if (logs.length > 0) {
+    summary.addHeading('Failed task logs', 3);
+    for (const excerpt of logs) {
+      summary.addRaw(`<p>${code(excerpt.service)} task ${code(taskIdOf(excerpt.taskArn))}</p>`, true);
+      summary.addRaw(pre(excerpt.lines), true);
+    }
   }
   const text = summary.stringify();
   summary.emptyBuffer();

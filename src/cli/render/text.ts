@@ -53,8 +53,20 @@ export function truncate(text: string, width: number): string {
 const FAILURE_WORDS =
   /\b(?:\w+(?:Error|Exception)|circuit breaker|roll(?:ing|ed)? ?back|ROLLBACK_\w+|unhealthy|failed|failures?|stopped|errors?|timed out|OutOfMemory\w*|OOMKilled|not found|denied|throttl\w+)\b/gi;
 
-/** Paints the failure words of a line red, so they stand out in a stream of normal progress. */
-export function highlightFailures(text: string, colors: Colors): string {
+/**
+ * Paints the failure words of a line red, so they stand out in a stream of
+ * normal progress; `rest`, when given, decorates the text between them (e.g. dim).
+ */
+export function highlightFailures(text: string, colors: Colors, rest?: (text: string) => string): string {
   if (!colors.isColorSupported) return text;
-  return text.replace(FAILURE_WORDS, (word) => colors.red(colors.bold(word)));
+  const word = (w: string) => colors.red(colors.bold(w));
+  if (!rest) return text.replace(FAILURE_WORDS, word);
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(FAILURE_WORDS)) {
+    if (match.index > last) out += rest(text.slice(last, match.index));
+    out += word(match[0]);
+    last = match.index + match[0].length;
+  }
+  return last < text.length ? out + rest(text.slice(last)) : out;
 }

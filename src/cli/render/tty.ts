@@ -1,6 +1,6 @@
 import { formatDuration } from '../../config/duration.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
-import { describeHealth, describeTaskStopped, pinned, resultLines } from './describe.ts';
+import { describeHealth, describeTaskStopped, pinned, resultLines, taskIdOf } from './describe.ts';
 import type { Colors } from './mode.ts';
 import type { Sink } from './sink.ts';
 import { StepBoard, type StepRow } from './steps.ts';
@@ -204,6 +204,13 @@ export class TtySink implements Sink {
         return each(describeTaskStopped(event), (l) => `${c.red('✖')} ${l}`);
       case 'migration_log':
         return each(event.message, (l) => `  ${c.dim('migrate │')} ${l}`);
+      case 'task_log': {
+        // Short ids read like short SHAs; the task_stopped line above carries the full one.
+        const who = c.dim(`${sanitize(event.service)} ${taskIdOf(event.taskArn).slice(0, 8)} │`);
+        return sanitize(event.message)
+          .split('\n')
+          .map((l) => `  ${who} ${highlightFailures(l, c, c.dim)}`);
+      }
       case 'health':
         return each(
           describeHealth(event),

@@ -8,12 +8,22 @@ const DEFAULT_MIGRATION_LINES = [
   'migrate: 2 migrations applied',
 ];
 
+// What a broken version of the app prints: it cannot reach its database.
+const DATABASE_DOWN = 'Error: connect ECONNREFUSED 10.0.3.12:5432';
+
 /** Plausible output for the awslogs stream of a task: a server's start line, or a migration's run. */
 export function taskLogLines(task: Task, phase: 'start' | 'exit', faults: Faults): string[] {
   const version = task.appVersion ?? 'unknown';
   if (task.serviceName) {
-    if (phase === 'start') return [`server: version ${version} listening on :8080`];
-    return [`server: fatal: exiting with code ${task.exitCode ?? 1}`];
+    const listening = `server: version ${version} listening on :8080`;
+    if (phase === 'start') {
+      const sick = (faults.unhealthy ?? []).some((rule) => rule.version === version && !rule.afterSeconds);
+      return sick
+        ? [listening, DATABASE_DOWN, 'GET /health 503 Service Unavailable (database unreachable)']
+        : [listening];
+    }
+    const crash = (faults.failToStart ?? []).includes(version) ? [DATABASE_DOWN] : [];
+    return [...crash, `server: fatal: exiting with code ${task.exitCode ?? 1}`];
   }
   if (phase === 'start') {
     const command = (task.overrides.containerOverrides as { command?: string[] }[] | undefined)?.find(

@@ -89,6 +89,40 @@ describe('ferry.config.json', () => {
   });
 });
 
+describe('ferry.config.json migrate.paths and migrate.dangerous (migration checks)', () => {
+  const migrate = { command: ['npm', 'run', 'migrate'] };
+
+  it('leaves both unset by default, so the check is off', () => {
+    const config = parseConfig({ ...minimal, migrate });
+    expect(config.migrate?.paths).toBeUndefined();
+    expect(config.migrate?.dangerous).toBeUndefined();
+  });
+
+  it('accepts globs relative to the config file and "warn" or "fail"', () => {
+    const config = parseConfig({
+      ...minimal,
+      migrate: { ...migrate, paths: ['db/migrations/**/*.sql', './sql/*.sql'], dangerous: 'fail' },
+    });
+    expect(config.migrate?.paths).toEqual(['db/migrations/**/*.sql', './sql/*.sql']);
+    expect(config.migrate?.dangerous).toBe('fail');
+  });
+
+  it('rejects globs outside the config directory, an empty list and unknown modes, with their paths', () => {
+    const err = failure(() =>
+      parseConfig({
+        ...minimal,
+        migrate: { ...migrate, paths: ['/abs/*.sql', '../up/*.sql'], dangerous: 'ignore' },
+      }),
+    );
+    const all = [err.message, ...err.hints].join('\n');
+    expect(all).toContain('migrate.paths.0: use a glob relative to the config file');
+    expect(all).toContain('migrate.paths.1: use a glob relative to the config file');
+    expect(all).toContain('migrate.dangerous');
+    const empty = failure(() => parseConfig({ ...minimal, migrate: { ...migrate, paths: [] } }));
+    expect([empty.message, ...empty.hints].join('\n')).toContain('migrate.paths: list at least one glob');
+  });
+});
+
 describe('environment descriptor', () => {
   const descriptor = {
     version: 1,

@@ -1,0 +1,88 @@
+/**
+ * The migration check that runs before a release takes the lock: select what
+ * the release adds, lint it, report every finding, and with
+ * `migrate.dangerous: "fail"` stop before anything changes.
+ */
+import { type FerryError, usageError } from '../errors.ts';
+import type { Emit } from '../pipeline/events.ts';
+import type { Git } from './git.ts';
+import { type Finding, lintMigrations } from './lint.ts';
+import { selectMigrations } from './select.ts';
+
+export interface CheckInput {
+  /** `migrate.paths`; the check is off without them. */
+  globs: readonly string[] | undefined;
+  /** `migrate.dangerous`; default "warn". */
+  mode: 'warn' | 'fail' | undefined;
+  env: string;
+  sha: string;
+  /** The SHA running in the environment; undefined when none is known (a first deploy). */
+  runningSha: () => Promise<string | undefined>;
+  git: Git;
+  emit: Emit;
+}
+
+export async function checkMigrations(input: CheckInput): Promise<Finding[]> {
+  const { globs, emit } = input;
+  if (!globs || globs.length === 0) return [];
+  const running = await input.runningSha().catch((err: unknown) => {
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `could not read which version runs in ${input.env} (${err instanceof Error ? err.message : String(err)}); checking every migration`,
+    });
+    return undefined;
+  });
+  const selection = await selectMigrations({
+    git: input.git,
+    globs,
+    sha: input.sha,
+    ...(running ? { running } : {}),
+  });
+  if (selection.kind === 'unavailable') {
+    // A gate the user asked for must not open silently: "fail" refuses what it cannot check.
+    if (input.mode === 'fail') {
+      throw usageError(
+        `${selection.reason}; migrate.dangerous is "fail", so nothing was changed`,
+        'Give ferry the history it needs, or set "migrate": { "dangerous": "warn" } to deploy with a warning instead.',
+      );
+    }
+    emit({ type: 'log', level: 'warn', message: selection.reason });
+    return [];
+  }
+  const findings = lintMigrations(selection.files);
+  for (const f of findings) {
+    emit({ type: 'log', level: f.severity === 'danger' ? 'error' : 'warn', message: describeFinding(f) });
+  }
+  emit(summary(findings, selection.files.length, selection.scope));
+  if (input.mode === 'fail' && findings.some((f) => f.severity === 'danger')) throw refusal(findings);
+  return findings;
+}
+
+export function describeFinding(f: Finding): string {
+  return `${f.path}:${f.line} ${f.rule}: ${f.why} — ${f.fix}`;
+}
+
+function summary(findings: Finding[], files: number, scope: string): Parameters<Emit>[0] {
+  const dangers = findings.filter((f) => f.severity === 'danger').length;
+  const warnings = findings.length - dangers;
+  const checked = `${files} migration file${files === 1 ? '' : 's'} checked (${scope})`;
+  if (findings.length === 0) return { type: 'log', level: 'info', message: `${checked}: nothing dangerous` };
+  return {
+    type: 'log',
+    level: dangers > 0 ? 'error' : 'warn',
+    message: `${checked}: ${count(dangers, 'danger')}, ${count(warnings, 'warning')}`,
+  };
+}
+
+function refusal(findings: Finding[]): FerryError {
+  const dangers = findings.filter((f) => f.severity === 'danger');
+  const named = dangers.slice(0, 5).map((f) => `${f.path}:${f.line} ${f.rule}`);
+  const more = dangers.length > named.length ? ` and ${dangers.length - named.length} more` : '';
+  return usageError(
+    `${count(dangers.length, 'dangerous migration statement')} (${named.join(', ')}${more}); migrate.dangerous is "fail", so nothing was changed`,
+    'Make the migration backward-compatible (each finding above says how), or set "migrate": { "dangerous": "warn" } in the config to deploy it anyway.',
+  );
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
