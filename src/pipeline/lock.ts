@@ -57,7 +57,11 @@ export async function acquireLock(
   }
   const holder = parseLock(existing.value);
   if (!holder || !isExpired(holder, now)) return { acquired: false, holder };
-  // Expired: delete and create again, still atomically, so two runs taking over cannot both win.
+  // Expired: delete and create again, still atomically. SSM has no compare-and-delete, so first
+  // check the expired version is still there: another run may have just taken it over, and
+  // deleting its fresh lock would let both runs deploy.
+  const again = await params.get(name);
+  if (again && again.version !== existing.version) return { acquired: false, holder: parseLock(again.value) };
   await params.delete(name);
   if (!(await params.putIfAbsent(name, text)))
     return { acquired: false, holder: await readLock(params, where) };
