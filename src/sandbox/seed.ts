@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Descriptor } from '../config/schema.ts';
 import type { Service } from './ecs/model.ts';
 import { pushSyntheticImage } from './synthetic-image.ts';
 import type { World } from './world.ts';
@@ -12,19 +13,7 @@ export interface SeedRequest {
 }
 
 /** The environment descriptor of DESIGN.md, as the stacks would write it. */
-export interface SeededDescriptor {
-  version: 1;
-  app: string;
-  environment: string;
-  region: string;
-  accountId: string;
-  cluster: string;
-  services: { name: string; container: string; baseUrl: string; targetGroupArn: string }[];
-  repository: { name: string; uri: string };
-  database: { identifier: string; kind: 'instance' };
-  taskDefinitionFamily: string;
-  network: { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
-}
+export type SeededDescriptor = Descriptor;
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 

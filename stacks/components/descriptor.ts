@@ -1,20 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { Descriptor as FerryDescriptor } from '../../src/config/schema.ts';
 
-/** The environment descriptor of DESIGN.md (contract: ferry reads exactly these fields). */
-export interface EnvironmentDescriptor {
-  version: 1;
-  app: string;
-  environment: string;
-  region: string;
-  accountId: string;
-  cluster: string;
-  services: { name: string; container: string; baseUrl: string; targetGroupArn: string }[];
-  repository: { name: string; uri: string };
-  database: { identifier: string; kind: 'instance' };
-  taskDefinitionFamily: string;
-  network: { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
-}
+/** The environment descriptor of DESIGN.md: ferry's own schema type, so the two cannot drift. */
+export type EnvironmentDescriptor = FerryDescriptor;
 
 export interface DescriptorInputs {
   app: string;
