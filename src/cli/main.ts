@@ -147,6 +147,7 @@ const commandTable: Registrar[] = [
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
+      .option('--real', 'run real images in buildah containers, a real load balancer and real PostgreSQL')
       .action(action(() => import('./commands/sandbox.ts'))),
 ];
 

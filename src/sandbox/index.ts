@@ -3,6 +3,7 @@ import { ScaledClock } from './clock.ts';
 import { SandboxControl } from './control-client.ts';
 import { startRegistry } from './registry.ts';
 import { RegistryClient } from './registry-client.ts';
+import { RealMode } from './real/index.ts';
 import { createSandboxServer } from './server.ts';
 import { ecrService } from './services/ecr.ts';
 import { ecsService } from './services/ecs.ts';
@@ -11,12 +12,13 @@ import { logsService } from './services/logs.ts';
 import { rdsService } from './services/rds.ts';
 import { ssmService } from './services/ssm.ts';
 import { stsService } from './services/sts.ts';
-import { createWorld } from './world.ts';
+import { createWorld, type World } from './world.ts';
 
 export { SandboxControl } from './control-client.ts';
 export type { Faults } from './faults.ts';
 export type { LoggedRequest } from './request-log.ts';
 export type { SeededDescriptor } from './seed.ts';
+export { buildExampleImage, EXAMPLE_APP_DIR } from './real/index.ts';
 
 export interface SandboxOptions {
   port?: number;
@@ -24,6 +26,22 @@ export interface SandboxOptions {
   timeScale?: number;
   host?: '127.0.0.1';
   log?: (line: string) => void;
+  /**
+   * Real mode: tasks whose image can run are buildah containers on loopback IPs of their own,
+   * the load balancer health-checks and proxies to them, and each RDS instance is a real
+   * PostgreSQL. Needs buildah and PostgreSQL (scripts/setup.sh). @default false
+   */
+  real?: boolean;
+}
+
+/** Real mode's extras: the real databases, for tests and tools. */
+export interface RealSandbox {
+  /** `postgres://app:PASSWORD@127.0.0.1:PORT/app` of an RDS instance (started if need be). */
+  databaseUrl(identifier: string): Promise<string>;
+  /** Runs SQL on an instance's database; psql's unaligned, tuples-only output. */
+  query(identifier: string, sql: string): Promise<string>;
+  /** Where the containers, clusters and snapshots live until stop(). */
+  stateDir: string;
 }
 
 export interface Sandbox {
@@ -32,6 +50,8 @@ export interface Sandbox {
   /** `127.0.0.1:RPORT`, the host of every repositoryUri. */
   registryHost: string;
   control: SandboxControl;
+  /** Present in real mode. */
+  real?: RealSandbox;
   stop(): Promise<void>;
 }
 
@@ -43,9 +63,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log = options.log ?? (() => {});
   const clock = new ScaledClock(options.timeScale ?? 1);
   const registryProcess = await startRegistry();
+  let real: RealMode | undefined;
   try {
     const registry = new RegistryClient(registryProcess.baseUrl);
-    const world = createWorld({ clock, registry, registryHost: registryProcess.host });
+    let worldRef: World | undefined;
+    if (options.real) {
+      real = await RealMode.start({
+        writeLog: (group, stream, line) => worldRef?.logs.write(group, stream, clock.now(), [line]),
+        parameter: (name) => worldRef?.ssm.latest(name)?.Value,
+        hasInstance: (id) => worldRef?.rds.instances.has(id) ?? false,
+        realDelay: (ms) => clock.realDelay(ms),
+        log,
+      });
+    }
+    const world = createWorld({
+      clock,
+      registry,
+      registryHost: registryProcess.host,
+      runtime: real?.runtime,
+    });
+    worldRef = world;
+    if (real) {
+      world.real = real;
+      world.rds.real = real.databases;
+    }
     const server = createSandboxServer(world, {
       json: [
         ecsService(world.ecs),
@@ -79,18 +120,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       endpoint: world.endpoint,
       registryHost: registryProcess.host,
       control: new SandboxControl(world.endpoint),
+      real: real && realSandbox(real),
       stop() {
         stopping ??= (async () => {
           clearInterval(timer);
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
+          await real?.stop();
           await registryProcess.stop();
         })();
         return stopping;
       },
     };
   } catch (err) {
+    await real?.stop();
     await registryProcess.stop();
     throw err;
   }
+}
+
+function realSandbox(real: RealMode): RealSandbox {
+  return {
+    stateDir: real.stateDir,
+    databaseUrl: async (id) => (await real.postgres.ensure(id)).url,
+    query: (id, sql) => real.postgres.query(id, sql),
+  };
 }

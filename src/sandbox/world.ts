@@ -1,7 +1,9 @@
 import type { ScaledClock } from './clock.ts';
 import { EcsEngine } from './ecs/engine.ts';
+import type { TaskRuntime } from './ecs/runtime.ts';
 import { EcsStore } from './ecs/store.ts';
 import { FaultStore } from './faults.ts';
+import type { RealMode } from './real/index.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
 import { EcrStore } from './services/ecr-store.ts';
@@ -25,12 +27,15 @@ export interface World {
   ecs: EcsEngine;
   rds: RdsStore;
   logs: LogsStore;
+  /** Real mode's load balancer forward (set only in real mode). */
+  real?: RealMode;
 }
 
 export function createWorld(opts: {
   clock: ScaledClock;
   registry: RegistryClient;
   registryHost: string;
+  runtime?: TaskRuntime;
 }): World {
   const now = () => opts.clock.now();
   const faults = new FaultStore();
@@ -52,6 +57,7 @@ export function createWorld(opts: {
       registry: opts.registry,
       registryHost: opts.registryHost,
       logs,
+      runtime: opts.runtime,
     }),
     rds: new RdsStore(),
     logs,

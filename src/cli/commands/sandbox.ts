@@ -5,6 +5,7 @@ export interface SandboxArgs {
   port?: string;
   seed?: string;
   timeScale?: string;
+  real?: boolean;
   args: string[];
 }
 
@@ -40,21 +41,28 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const sandbox = await startSandbox({
     port,
     timeScale,
+    real: args.real === true,
     log: (line) => {
       if (verbose) ctx.stderr.write(`${line}\n`);
     },
   });
   try {
-    if (args.seed) await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
+    if (args.seed) {
+      const { descriptors } = await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
+      // Real mode: the seeded databases are real PostgreSQL clusters from the start.
+      for (const d of Object.values(descriptors))
+        if (d.database) await sandbox.real?.databaseUrl(d.database.identifier);
+    }
     if (ctx.globals.json) {
       ctx.stdout.write(
-        `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed })}\n`,
+        `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed, real: sandbox.real ? { stateDir: sandbox.real.stateDir } : undefined })}\n`,
       );
     } else {
       ctx.stdout.write(`AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
     }
     const hints = [
-      `ferry sandbox: simulated AWS on ${sandbox.endpoint}, OCI registry on ${sandbox.registryHost}${timeScale ? ` (time x${timeScale})` : ''}`,
+      `ferry sandbox: ${sandbox.real ? 'real-mode' : 'simulated'} AWS on ${sandbox.endpoint}, OCI registry on ${sandbox.registryHost}${timeScale ? ` (time x${timeScale})` : ''}`,
+      ...(sandbox.real ? [`Real mode: containers, PostgreSQL and snapshots under ${sandbox.real.stateDir}`] : []),
       'In another shell:',
       `  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_REGION=${ctx.globals.region ?? 'eu-west-1'}`,
       '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',

@@ -1,0 +1,138 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import type { Task } from '../ecs/model.ts';
+import type { RealDatabases } from '../services/rds.ts';
+import { BuildahContainers } from './containers.ts';
+import { exec } from './exec.ts';
+import { storageArgs } from './example-image.ts';
+import { PostgresClusters } from './postgres.ts';
+import { Reaper } from './reaper.ts';
+import { RealTaskRuntime } from './task-runtime.ts';
+
+export { buildExampleImage, EXAMPLE_APP_DIR } from './example-image.ts';
+
+/** What the load balancer forwards to a target. */
+export interface ForwardedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface RealModeDeps {
+  writeLog: (group: string, stream: string, line: string) => void;
+  parameter: (nameOrArn: string) => string | undefined;
+  /** Whether an RDS instance of that identifier exists. */
+  hasInstance: (identifier: string) => boolean;
+  realDelay: (simulatedMs: number) => number;
+  log: (line: string) => void;
+}
+
+/** The sandbox's real mode: real containers, a real proxy, real PostgreSQL; all gone on stop(). */
+export class RealMode {
+  readonly stateDir: string;
+  readonly runtime: RealTaskRuntime;
+  readonly postgres: PostgresClusters;
+  readonly databases: RealDatabases;
+  readonly #containers: BuildahContainers;
+  readonly #reaper: Reaper;
+  readonly #snapshots = new Map<string, { status: 'creating' | 'available' | 'failed'; file: string }>();
+
+  private constructor(stateDir: string, reaper: Reaper, deps: RealModeDeps) {
+    this.stateDir = stateDir;
+    this.#reaper = reaper;
+    const storage = { root: join(stateDir, 'storage'), runroot: join(stateDir, 'runroot') };
+    this.#containers = new BuildahContainers({ storage, reaper, authFile: join(stateDir, 'auth.json') });
+    this.postgres = new PostgresClusters({ stateDir, reaper, log: deps.log });
+    this.runtime = new RealTaskRuntime({
+      containers: this.#containers,
+      databaseFor: async (cluster) => (deps.hasInstance(cluster) ? this.postgres.ensure(cluster) : undefined),
+      parameter: (ref) => deps.parameter(ref.startsWith('arn:') ? ref.slice(ref.indexOf(':parameter') + 10) : ref),
+      writeLog: deps.writeLog,
+      realDelay: deps.realDelay,
+      log: deps.log,
+    });
+    this.databases = this.#databases();
+  }
+
+  static async start(deps: RealModeDeps): Promise<RealMode> {
+    await exec('buildah', ['--version']).catch(() => {
+      throw new Error('real mode needs buildah: install it (scripts/setup.sh does)');
+    });
+    const stateDir = await mkdtemp(join(tmpdir(), 'ferry-sandbox-real-'));
+    await writeFile(join(stateDir, 'auth.json'), '{"auths":{}}');
+    const reaper = new Reaper();
+    reaper.removeLater(stateDir);
+    return new RealMode(stateDir, reaper, deps);
+  }
+
+  #databases(): RealDatabases {
+    const snapshots = this.#snapshots;
+    return {
+      endpoint: (id) => {
+        const db = this.postgres.running(id);
+        return db && { Address: db.host, Port: db.port };
+      },
+      snapshotCreated: (id, instance) => {
+        const entry = { status: 'creating' as const, file: join(this.stateDir, 'snapshots', `${id}.dump`) };
+        const record: { status: 'creating' | 'available' | 'failed'; file: string } = entry;
+        snapshots.set(id, record);
+        this.postgres.dump(instance, record.file).then(
+          () => {
+            record.status = 'available';
+          },
+          () => {
+            record.status = 'failed';
+          },
+        );
+      },
+      snapshotStatus: (id) => snapshots.get(id)?.status ?? 'failed',
+      snapshotDeleted: (id) => {
+        const record = snapshots.get(id);
+        snapshots.delete(id);
+        if (record) rm(record.file, { force: true }).catch(() => undefined);
+      },
+      restore: async (instance, snapshot) => {
+        const record = snapshots.get(snapshot);
+        if (record?.status !== 'available') throw new Error(`snapshot ${snapshot} is not available`);
+        await this.postgres.ensure(instance, record.file);
+      },
+    };
+  }
+
+  /** The listener's forward to one healthy target: the real app answers. */
+  proxy(task: Task, forward: ForwardedRequest, res: ServerResponse): void {
+    const upstream = request(
+      {
+        host: task.privateIp,
+        port: task.target?.port ?? 8080,
+        method: forward.method,
+        path: forward.path,
+        headers: { ...forward.headers, connection: 'close' },
+        timeout: 30_000,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('502 Bad Gateway');
+    });
+    upstream.end(forward.body);
+  }
+
+  async stop(): Promise<void> {
+    await this.#containers.stopAll();
+    await this.postgres.stopAll();
+    const storage = { root: join(this.stateDir, 'storage'), runroot: join(this.stateDir, 'runroot') };
+    await exec('buildah', [...storageArgs(storage), 'rmi', '--all', '--force']).catch(() => undefined);
+    await rm(this.stateDir, { recursive: true, force: true });
+    this.#reaper.dismiss();
+  }
+}

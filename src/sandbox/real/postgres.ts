@@ -1,0 +1,230 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { freePort } from '../registry.ts';
+import { exec } from './exec.ts';
+import type { Reaper } from './reaper.ts';
+
+/** Where a real instance listens, and the master credentials the sandbox gives its tasks. */
+export interface PgInstance {
+  identifier: string;
+  host: '127.0.0.1';
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  url: string;
+}
+
+interface Running extends PgInstance {
+  dataDir: string;
+  postmaster: ChildProcess;
+}
+
+/** PostgreSQL's own binaries: version 15 when installed (Debian's postgresql-15), else the newest. */
+export async function postgresBinDir(): Promise<string> {
+  const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  const pick = versions.includes('15') ? '15' : versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!pick) {
+    throw new Error(
+      'real mode needs PostgreSQL: install postgresql-15 (scripts/setup.sh does) so /usr/lib/postgresql/15/bin exists',
+    );
+  }
+  return `/usr/lib/postgresql/${pick}/bin`;
+}
+
+/** PostgreSQL refuses to run as root: as root, its server programs run as the `postgres` user. */
+async function serverUser(): Promise<{ prefix: string[]; uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return { prefix: [] };
+  const uid = Number((await exec('id', ['-u', 'postgres'])).stdout.trim());
+  const gid = Number((await exec('id', ['-g', 'postgres'])).stdout.trim());
+  return { prefix: ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'], uid, gid };
+}
+
+function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`postgres exited with ${child.exitCode}: ${output()}`));
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`postgres did not listen on ${port} within 30s: ${output()}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * One real PostgreSQL cluster per RDS instance, in the sandbox's state directory on a free
+ * loopback port. Snapshots are `pg_dump -Fc` files; a restore is a new cluster loaded from one.
+ */
+export class PostgresClusters {
+  readonly #dir: string;
+  readonly #reaper: Reaper;
+  readonly #log: (line: string) => void;
+  readonly #instances = new Map<string, Promise<Running>>();
+  readonly #ready = new Map<string, Running>();
+  #bin: Promise<string> | undefined;
+
+  constructor(opts: { stateDir: string; reaper: Reaper; log: (line: string) => void }) {
+    this.#dir = join(opts.stateDir, 'postgres');
+    this.#reaper = opts.reaper;
+    this.#log = opts.log;
+  }
+
+  #binary(name: string): Promise<string> {
+    this.#bin ??= postgresBinDir();
+    return this.#bin.then((dir) => join(dir, name));
+  }
+
+  /** Starts the instance's cluster the first time it is needed; later calls share it. */
+  ensure(identifier: string, restoreFrom?: string): Promise<PgInstance> {
+    let found = this.#instances.get(identifier);
+    if (!found) {
+      found = this.#start(identifier, restoreFrom);
+      this.#instances.set(identifier, found);
+      found.catch(() => this.#instances.delete(identifier));
+    }
+    return found;
+  }
+
+  /** The instance if its cluster already runs. */
+  running(identifier: string): PgInstance | undefined {
+    return this.#ready.get(identifier);
+  }
+
+  async #start(identifier: string, restoreFrom: string | undefined): Promise<Running> {
+    const user = await serverUser();
+    const home = join(this.#dir, identifier);
+    const dataDir = join(home, 'data');
+    await mkdir(home, { recursive: true });
+    // The server user must reach its directory through the (root-owned) state directory.
+    await chmod(this.#dir, 0o711);
+    await chmod(join(this.#dir, '..'), 0o711);
+    const password = randomBytes(12).toString('hex');
+    const pwfile = join(home, 'pwfile');
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if (user.uid !== undefined && user.gid !== undefined) {
+      await chown(home, user.uid, user.gid);
+      await chown(pwfile, user.uid, user.gid);
+    }
+    const started = Date.now();
+    const initdb = await this.#binary('initdb');
+    await exec(user.prefix[0] ?? initdb, [
+      ...user.prefix.slice(1),
+      ...(user.prefix.length ? [initdb] : []),
+      '-D',
+      dataDir,
+      '-U',
+      'app',
+      `--pwfile=${pwfile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ]);
+    await rm(pwfile, { force: true });
+    const port = await freePort();
+    const postgres = await this.#binary('postgres');
+    const args = [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      // A sandbox's database trades durability for speed: nothing here must survive a power cut.
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'max_connections=40',
+    ];
+    const child = spawn(user.prefix[0] ?? postgres, [...user.prefix.slice(1), ...(user.prefix.length ? [postgres] : []), ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    if (child.pid) this.#reaper.watchPostmaster(child.pid);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    await waitForPort(port, child, () => stderr);
+    const instance: Running = {
+      identifier,
+      host: '127.0.0.1',
+      port,
+      user: 'app',
+      password,
+      database: 'app',
+      url: `postgres://app:${password}@127.0.0.1:${port}/app`,
+      dataDir,
+      postmaster: child,
+    };
+    await this.#client('psql', instance, ['-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE DATABASE app']);
+    if (restoreFrom) await this.#client('pg_restore', instance, ['-d', 'app', '--no-owner', restoreFrom]);
+    this.#ready.set(identifier, instance);
+    this.#log(`sandbox: postgres for ${identifier} on 127.0.0.1:${port} (${Date.now() - started} ms)`);
+    return instance;
+  }
+
+  async #client(program: string, instance: PgInstance, args: string[]): Promise<void> {
+    await exec(await this.#binary(program), ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, ...args], {
+      env: { ...process.env, PGPASSWORD: instance.password, PGCONNECT_TIMEOUT: '10' },
+    });
+  }
+
+  /** A consistent backup of the instance's database, as `pg_dump -Fc` writes it. */
+  async dump(identifier: string, file: string): Promise<void> {
+    const instance = await this.ensure(identifier);
+    await mkdir(join(file, '..'), { recursive: true });
+    await this.#client('pg_dump', instance, ['-d', 'app', '-Fc', '-f', file]);
+  }
+
+  /** Runs SQL through psql and returns its unaligned, tuples-only output (for tests and tools). */
+  async query(identifier: string, sql: string): Promise<string> {
+    const instance = await this.ensure(identifier);
+    const { stdout } = await exec(
+      await this.#binary('psql'),
+      ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, '-d', 'app', '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      { env: { ...process.env, PGPASSWORD: instance.password } },
+    );
+    return stdout;
+  }
+
+  /** Immediate shutdown of every cluster (the data is the sandbox's and goes with it). */
+  async stopAll(): Promise<void> {
+    const all = await Promise.allSettled(this.#instances.values());
+    this.#instances.clear();
+    this.#ready.clear();
+    await Promise.all(
+      all.map(async (result) => {
+        if (result.status !== 'fulfilled') return;
+        const child = result.value.postmaster;
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGQUIT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+        if (child.pid) this.#reaper.forgetPostmaster(child.pid);
+      }),
+    );
+  }
+}
