@@ -31,6 +31,8 @@ try {
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const done = new Set((await db.query('SELECT name FROM schema_migrations')).map((r) => r.name));
+    // BROKEN=slow-migration: a migration that runs for a minute, to try interrupting a release.
+    if (process.env.BROKEN === 'slow-migration') await db.query('SELECT pg_sleep(60)');
     let count = 0;
     for (const file of migrationFiles()) {
       if (done.has(file.name)) continue;

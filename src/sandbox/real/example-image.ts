@@ -75,8 +75,11 @@ export async function ensureNodeBase(storage: BuildahStorage): Promise<string> {
 export interface BuildExampleOptions {
   /** `host:port/repository:tag`, such as `${sandbox.registryHost}/shop-staging:<sha>`. */
   image: string;
-  /** `health`: /health answers 503; `migration`: the migrate command fails. @default healthy */
-  broken?: 'health' | 'migration';
+  /**
+   * `health`: /health answers 503; `migration`: the migrate command fails; `slow-migration`:
+   * the migrate command takes a minute. @default healthy
+   */
+  broken?: 'health' | 'migration' | 'slow-migration';
   storage?: BuildahStorage;
 }
 

@@ -1,0 +1,131 @@
+// The sandbox's real mode: the example app's real image in buildah containers, a real load
+// balancer in front, a real PostgreSQL behind, and ferry releasing it.
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExampleImage } from '../../src/sandbox/index.ts';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { appDir, freshSha, jsonLines, runFerry } from './helpers.ts';
+import { processesUnder } from '../support/processes.ts';
+
+const APP = 'shop';
+const SLOW = ['--poll-interval', '300ms', '--timeout', '150s'];
+
+let sandbox: TestSandbox;
+let dir: string;
+const images: Record<'good' | 'next' | 'health' | 'migration' | 'slow', string> = {
+  good: freshSha(),
+  next: freshSha(),
+  health: freshSha(),
+  migration: freshSha(),
+  slow: freshSha(),
+};
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox({ real: true, timeScale: 10 });
+  await sandbox.control.seed({ app: APP, environments: ['staging'], desiredCount: 1 });
+  const broken = { good: undefined, next: undefined, health: 'health', migration: 'migration', slow: 'slow-migration' } as const;
+  for (const [name, sha] of Object.entries(images)) {
+    await buildExampleImage({
+      image: `${sandbox.registryHost}/${APP}-staging:${sha}`,
+      broken: broken[name as keyof typeof broken],
+    });
+  }
+  dir = appDir(APP, {
+    migrate: { command: ['node', 'migrate.ts'], timeout: '2m' },
+    health: { path: '/health', expectStatus: 200, versionField: 'version', successes: 2, interval: '300ms', timeout: '60s' },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  const stateDir = sandbox?.real?.stateDir;
+  await sandbox?.stop();
+  // Nothing real mode started may outlive it.
+  if (stateDir) expect(processesUnder(stateDir)).toEqual([]);
+}, 60_000);
+
+function deploy(sha: string, onLine?: Parameters<typeof runFerry>[1]['onLine']) {
+  return runFerry(['deploy', 'staging', '--sha', sha, '--json', ...SLOW], {
+    cwd: dir,
+    env: sandbox.env,
+    onLine,
+    timeoutMs: 170_000,
+  });
+}
+
+async function throughProxy(): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${sandbox.endpoint}/_lb/${APP}-staging-web/health`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function serviceTaskDefinition(): Promise<string> {
+  const ecs = new ECSClient(sandbox.clientConfig);
+  const out = await ecs.send(new DescribeServicesCommand({ cluster: `${APP}-staging`, services: [`${APP}-staging-web`] }));
+  return out.services![0]!.taskDefinition!;
+}
+
+describe('ferry against the sandbox in real mode', () => {
+  it('a release migrates the real database; the snapshot taken before restores to the schema without it', async () => {
+    const run = await deploy(images.good);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await sandbox.real!.query(`${APP}-staging`, "SELECT to_regclass('public.orders')")).toBe('orders\n');
+    expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
+
+    const result = jsonLines(run.stdout).at(-1)!;
+    const snapshotId = String(result.snapshotId);
+    const rds = new RDSClient(sandbox.clientConfig);
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'scratch', DBSnapshotIdentifier: snapshotId }),
+    );
+    for (let i = 0; i < 200; i++) {
+      const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'scratch' }));
+      if (out.DBInstances![0]!.DBInstanceStatus !== 'creating') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const described = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'scratch' }));
+    expect(described.DBInstances![0]!.DBInstanceStatus).toBe('available');
+    expect(described.DBInstances![0]!.Endpoint?.Address).toBe('127.0.0.1');
+    expect(await sandbox.real!.query('scratch', "SELECT to_regclass('public.orders') IS NULL")).toBe('t\n');
+  }, 200_000);
+
+  it('a version failing its real health checks is rolled back; the old version answers through the proxy', async () => {
+    const before = await serviceTaskDefinition();
+    const run = await deploy(images.health);
+    expect(run.code, run.stderr).toBe(1);
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ outcome: 'rolled_back' });
+    expect(await serviceTaskDefinition()).toBe(before);
+    expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
+  }, 200_000);
+
+  it('a failing migration leaves the service untouched and names the snapshot', async () => {
+    const before = await serviceTaskDefinition();
+    const run = await deploy(images.migration);
+    expect(run.code, run.stderr).toBe(1);
+    const result = jsonLines(run.stdout).at(-1)!;
+    expect(String(result.snapshotId)).toMatch(/^[a-z]/);
+    expect(run.stderr).toContain(String(result.snapshotId));
+    expect(await serviceTaskDefinition()).toBe(before);
+    expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
+  }, 200_000);
+
+  it('interrupting a release during its real migration stops the migration container', async () => {
+    let sent = false;
+    const run = await deploy(images.slow, (line, child) => {
+      if (!sent && /migrate: applying|pg_sleep|step migrate start/.test(line)) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), 1500);
+      }
+    });
+    expect(sent).toBe(true);
+    expect(run.code, run.stderr).toBe(130);
+    const ecs = new ECSClient(sandbox.clientConfig);
+    const listed = await ecs.send(
+      new ListTasksCommand({ cluster: `${APP}-staging`, family: `${APP}-staging-web`, desiredStatus: 'STOPPED' }),
+    );
+    const tasks = await ecs.send(new DescribeTasksCommand({ cluster: `${APP}-staging`, tasks: listed.taskArns }));
+    const migration = tasks.tasks!.filter((t) => !t.group?.startsWith('service:')).at(-1)!;
+    expect(migration.lastStatus).toBe('STOPPED');
+    expect(processesUnder(sandbox.real!.stateDir).filter((p) => p.includes(migration.taskArn!.split('/').pop()!))).toEqual([]);
+    expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
+  }, 200_000);
+});
