@@ -84,6 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     worldRef = world;
     if (real) {
+      real.watchProcess(registryProcess.pid);
       world.real = real;
       world.rds.real = real.databases;
     }

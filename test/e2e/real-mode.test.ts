@@ -1,6 +1,13 @@
 // The sandbox's real mode: the example app's real image in buildah containers, a real load
 // balancer in front, a real PostgreSQL behind, and ferry releasing it.
-import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { FilterLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleImage } from '../../src/sandbox/index.ts';
@@ -12,6 +19,8 @@ const APP = 'shop';
 const SLOW = ['--poll-interval', '300ms', '--timeout', '150s'];
 
 let sandbox: TestSandbox;
+/** The sandbox's own log (failed snapshots, restores), shown when an assertion fails. */
+const sandboxLog: string[] = [];
 let dir: string;
 const images: Record<'good' | 'next' | 'health' | 'migration' | 'slow', string> = {
   good: freshSha(),
@@ -22,7 +31,7 @@ const images: Record<'good' | 'next' | 'health' | 'migration' | 'slow', string> 
 };
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ real: true, timeScale: 10 });
+  sandbox = await startTestSandbox({ real: true, timeScale: 10, log: (line) => sandboxLog.push(line) });
   await sandbox.control.seed({ app: APP, environments: ['staging'], desiredCount: 1 });
   const broken = { good: undefined, next: undefined, health: 'health', migration: 'migration', slow: 'slow-migration' } as const;
   for (const [name, sha] of Object.entries(images)) {
@@ -83,10 +92,47 @@ describe('ferry against the sandbox in real mode', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const described = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'scratch' }));
-    expect(described.DBInstances![0]!.DBInstanceStatus).toBe('available');
+    expect(described.DBInstances![0]!.DBInstanceStatus, sandboxLog.join('\n')).toBe('available');
     expect(described.DBInstances![0]!.Endpoint?.Address).toBe('127.0.0.1');
     expect(await sandbox.real!.query('scratch', "SELECT to_regclass('public.orders') IS NULL")).toBe('t\n');
   }, 200_000);
+
+  it('StopTask sends SIGTERM: the app closes gracefully, its output is in CloudWatch Logs, ECS replaces it', async () => {
+    const ecs = new ECSClient(sandbox.clientConfig);
+    const cluster = `${APP}-staging`;
+    const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: `${APP}-staging-web` }));
+    const [taskArn] = listed.taskArns!;
+    const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn!] }));
+    const ip = described.tasks![0]!.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+    expect(ip).toMatch(/^127\./);
+    const direct = await fetch(`http://${ip}:8080/health`);
+    expect(await direct.json()).toEqual({ version: images.good, db: 'ok' });
+
+    await ecs.send(new StopTaskCommand({ cluster, task: taskArn!, reason: 'test' }));
+    let stopped: { lastStatus?: string; containers?: { exitCode?: number }[] } | undefined;
+    for (let i = 0; i < 300 && stopped?.lastStatus !== 'STOPPED'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      stopped = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn!] }))).tasks![0];
+    }
+    expect(stopped?.lastStatus).toBe('STOPPED');
+    expect(stopped?.containers?.[0]?.exitCode).toBe(0);
+
+    const logs = new CloudWatchLogsClient(sandbox.clientConfig);
+    const events = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: `/ecs/${APP}-staging`, logStreamNamePrefix: `web/web/${taskArn!.split('/').pop()}` }),
+    );
+    const lines = events.events!.map((e) => e.message);
+    expect(lines).toContain(`shop ${images.good} listening on http://${ip}:8080`);
+    expect(lines).toContain('SIGTERM: closing');
+
+    // The service gets back to one healthy task, answering through the proxy.
+    let answer = await throughProxy().catch(() => undefined);
+    for (let i = 0; i < 300 && answer?.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await throughProxy().catch(() => undefined);
+    }
+    expect(answer).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
+  }, 60_000);
 
   it('a version failing its real health checks is rolled back; the old version answers through the proxy', async () => {
     const before = await serviceTaskDefinition();

@@ -31,6 +31,12 @@ export interface RealModeDeps {
   log: (line: string) => void;
 }
 
+interface SnapshotRecord {
+  status: 'creating' | 'available' | 'failed';
+  /** The `pg_dump -Fc` archive. */
+  file: string;
+}
+
 /** The sandbox's real mode: real containers, a real proxy, real PostgreSQL; all gone on stop(). */
 export class RealMode {
   readonly stateDir: string;
@@ -39,11 +45,13 @@ export class RealMode {
   readonly databases: RealDatabases;
   readonly #containers: BuildahContainers;
   readonly #reaper: Reaper;
-  readonly #snapshots = new Map<string, { status: 'creating' | 'available' | 'failed'; file: string }>();
+  readonly #snapshots = new Map<string, SnapshotRecord>();
+  readonly #log: (line: string) => void;
 
   private constructor(stateDir: string, reaper: Reaper, deps: RealModeDeps) {
     this.stateDir = stateDir;
     this.#reaper = reaper;
+    this.#log = deps.log;
     const storage = { root: join(stateDir, 'storage'), runroot: join(stateDir, 'runroot') };
     this.#containers = new BuildahContainers({ storage, reaper, authFile: join(stateDir, 'auth.json') });
     this.postgres = new PostgresClusters({ stateDir, reaper, log: deps.log });
@@ -56,6 +64,11 @@ export class RealMode {
       log: deps.log,
     });
     this.databases = this.#databases();
+  }
+
+  /** Also kill `pid` if the sandbox dies without stopping (its registry, say). */
+  watchProcess(pid: number | undefined): void {
+    if (pid) this.#reaper.watchProcess(pid);
   }
 
   static async start(deps: RealModeDeps): Promise<RealMode> {
@@ -77,15 +90,18 @@ export class RealMode {
         return db && { Address: db.host, Port: db.port };
       },
       snapshotCreated: (id, instance) => {
-        const entry = { status: 'creating' as const, file: join(this.stateDir, 'snapshots', `${id}.dump`) };
-        const record: { status: 'creating' | 'available' | 'failed'; file: string } = entry;
+        const record: SnapshotRecord = {
+          status: 'creating',
+          file: join(this.stateDir, 'snapshots', `${id}.dump`),
+        };
         snapshots.set(id, record);
         this.postgres.dump(instance, record.file).then(
           () => {
             record.status = 'available';
           },
-          () => {
+          (err: Error) => {
             record.status = 'failed';
+            this.#log(`sandbox: snapshot ${id} of ${instance} failed: ${err.message}`);
           },
         );
       },
@@ -97,8 +113,13 @@ export class RealMode {
       },
       restore: async (instance, snapshot) => {
         const record = snapshots.get(snapshot);
-        if (record?.status !== 'available') throw new Error(`snapshot ${snapshot} is not available`);
-        await this.postgres.ensure(instance, record.file);
+        try {
+          if (record?.status !== 'available') throw new Error(`snapshot ${snapshot} is not available`);
+          await this.postgres.ensure(instance, record.file);
+        } catch (err) {
+          this.#log(`sandbox: restoring ${instance} from ${snapshot} failed: ${(err as Error).message}`);
+          throw err;
+        }
       },
     };
   }

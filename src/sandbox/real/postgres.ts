@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../registry.ts';
 import { exec } from './exec.ts';
@@ -43,23 +42,20 @@ async function serverUser(): Promise<{ prefix: string[]; uid?: number; gid?: num
   return { prefix: ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'], uid, gid };
 }
 
-function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+/** Resolves once the postmaster says it accepts connections; rejects if it exits first. */
+function whenReady(child: ChildProcess, output: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`postgres exited with ${child.exitCode}: ${output()}`));
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
+    const timer = setTimeout(() => reject(new Error(`postgres did not start within 60s: ${output()}`)), 60_000);
+    child.stderr?.on('data', () => {
+      if (output().includes('ready to accept connections')) {
+        clearTimeout(timer);
         resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`postgres did not listen on ${port} within 30s: ${output()}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`postgres exited with ${code}: ${output()}`));
+    });
   });
 }
 
@@ -134,38 +130,7 @@ export class PostgresClusters {
       '--no-instructions',
     ]);
     await rm(pwfile, { force: true });
-    const port = await freePort();
-    const postgres = await this.#binary('postgres');
-    const args = [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      // A sandbox's database trades durability for speed: nothing here must survive a power cut.
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'shared_buffers=16MB',
-      '-c',
-      'max_connections=40',
-    ];
-    const child = spawn(user.prefix[0] ?? postgres, [...user.prefix.slice(1), ...(user.prefix.length ? [postgres] : []), ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    if (child.pid) this.#reaper.watchPostmaster(child.pid);
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    await waitForPort(port, child, () => stderr);
+    const { child, port } = await this.#launch(dataDir, user.prefix);
     const instance: Running = {
       identifier,
       host: '127.0.0.1',
@@ -177,11 +142,75 @@ export class PostgresClusters {
       dataDir,
       postmaster: child,
     };
-    await this.#client('psql', instance, ['-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE DATABASE app']);
-    if (restoreFrom) await this.#client('pg_restore', instance, ['-d', 'app', '--no-owner', restoreFrom]);
+    try {
+      await this.#client('psql', instance, ['-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE DATABASE app']);
+      if (restoreFrom) await this.#client('pg_restore', instance, ['-d', 'app', '--no-owner', restoreFrom]);
+    } catch (err) {
+      await this.#shutDown(child);
+      throw err;
+    }
     this.#ready.set(identifier, instance);
     this.#log(`sandbox: postgres for ${identifier} on 127.0.0.1:${port} (${Date.now() - started} ms)`);
     return instance;
+  }
+
+  /**
+   * Starts the postmaster on a free port. Another process may take the port between the check
+   * and the bind, so a start that fails is tried again on another port.
+   */
+  async #launch(dataDir: string, prefix: string[]): Promise<{ child: ChildProcess; port: number }> {
+    const postgres = await this.#binary('postgres');
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const args = [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        // A sandbox's database trades durability for speed: nothing here must survive a power cut.
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'shared_buffers=16MB',
+        '-c',
+        'max_connections=40',
+      ];
+      const [command, ...rest] = prefix.length > 0 ? [...prefix, postgres, ...args] : [postgres, ...args];
+      const child = spawn(command!, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (child.pid) this.#reaper.watchPostmaster(child.pid);
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4000);
+      });
+      try {
+        await whenReady(child, () => stderr);
+        return { child, port };
+      } catch (err) {
+        await this.#shutDown(child);
+        if (attempt >= 3) throw err;
+        this.#log(`sandbox: postgres did not start on ${port}, trying another port: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  async #shutDown(child: ChildProcess): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // SIGQUIT is PostgreSQL's immediate shutdown.
+      child.kill('SIGQUIT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (child.pid) this.#reaper.forgetPostmaster(child.pid);
   }
 
   async #client(program: string, instance: PgInstance, args: string[]): Promise<void> {
@@ -198,11 +227,11 @@ export class PostgresClusters {
   }
 
   /** Runs SQL through psql and returns its unaligned, tuples-only output (for tests and tools). */
-  async query(identifier: string, sql: string): Promise<string> {
+  async query(identifier: string, sql: string, database = 'app'): Promise<string> {
     const instance = await this.ensure(identifier);
     const { stdout } = await exec(
       await this.#binary('psql'),
-      ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, '-d', 'app', '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, '-d', database, '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
       { env: { ...process.env, PGPASSWORD: instance.password } },
     );
     return stdout;
@@ -215,15 +244,7 @@ export class PostgresClusters {
     this.#ready.clear();
     await Promise.all(
       all.map(async (result) => {
-        if (result.status !== 'fulfilled') return;
-        const child = result.value.postmaster;
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGQUIT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-        if (child.pid) this.#reaper.forgetPostmaster(child.pid);
+        if (result.status === 'fulfilled') await this.#shutDown(result.value.postmaster);
       }),
     );
   }

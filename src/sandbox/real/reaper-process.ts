@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const groups = new Set<number>();
+const pids = new Set<number>();
 const postmasters = new Set<number>();
 const dirs = new Set<string>();
 const storages = new Set<string>();
@@ -22,6 +23,7 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
 
 function cleanUp(): void {
   for (const pgid of groups) signal(-pgid, 'SIGKILL');
+  for (const pid of pids) signal(pid, 'SIGKILL');
   // SIGQUIT is PostgreSQL's immediate shutdown; its backends follow the postmaster.
   for (const pid of postmasters) signal(pid, 'SIGQUIT');
   const deadline = Date.now() + 5000;
@@ -49,6 +51,7 @@ lines.on('line', (line) => {
   const arg = rest.join(' ');
   if (verb === 'group') groups.add(Number(arg));
   else if (verb === 'ungroup') groups.delete(Number(arg));
+  else if (verb === 'pid') pids.add(Number(arg));
   else if (verb === 'postmaster') postmasters.add(Number(arg));
   else if (verb === 'unpostmaster') postmasters.delete(Number(arg));
   else if (verb === 'dir') dirs.add(arg);

@@ -34,6 +34,11 @@ export class Reaper {
     this.#say(`ungroup ${pgid}`);
   }
 
+  /** A single process (not a group) to kill, such as the sandbox's registry. */
+  watchProcess(pid: number): void {
+    this.#say(`pid ${pid}`);
+  }
+
   watchPostmaster(pid: number): void {
     this.#say(`postmaster ${pid}`);
   }

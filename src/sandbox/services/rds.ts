@@ -26,7 +26,7 @@ const SNAPSHOT_MS = 20_000;
 export interface RealDatabases {
   endpoint(identifier: string): { Address: string; Port: number } | undefined;
   snapshotCreated(snapshotIdentifier: string, instanceIdentifier: string): void;
-  /** undefined until the backup is done or failed. */
+  /** `creating` until the backup is written. */
   snapshotStatus(snapshotIdentifier: string): 'creating' | 'available' | 'failed';
   snapshotDeleted(snapshotIdentifier: string): void;
   restore(instanceIdentifier: string, snapshotIdentifier: string): Promise<void>;
