@@ -125,7 +125,10 @@ export class Db {
       if (kind === 3) this.#send('p', Buffer.from(`${password}\0`));
       else if (kind === 5) {
         const inner = md5(password + config.user);
-        this.#send('p', Buffer.from(`md5${md5(Buffer.concat([Buffer.from(inner), msg.body.subarray(4, 8)]))}\0`));
+        this.#send(
+          'p',
+          Buffer.from(`md5${md5(Buffer.concat([Buffer.from(inner), msg.body.subarray(4, 8)]))}\0`),
+        );
       } else if (kind === 10) {
         scram = new Scram(password);
         const first = Buffer.from(scram.clientFirst());
@@ -223,7 +226,13 @@ class Scram {
     const attrs = Object.fromEntries(serverFirst.split(',').map((kv) => [kv[0], kv.slice(2)]));
     const nonce = attrs.r ?? '';
     if (!nonce.startsWith(this.#nonce)) throw new DbError('SCRAM: server nonce does not extend ours');
-    const salted = pbkdf2Sync(this.#password, Buffer.from(attrs.s ?? '', 'base64'), Number(attrs.i), 32, 'sha256');
+    const salted = pbkdf2Sync(
+      this.#password,
+      Buffer.from(attrs.s ?? '', 'base64'),
+      Number(attrs.i),
+      32,
+      'sha256',
+    );
     const clientKey = hmac(salted, 'Client Key');
     const storedKey = createHash('sha256').update(clientKey).digest();
     const withoutProof = `c=biws,r=${nonce}`;

@@ -24,7 +24,9 @@ if (!config) {
   console.error('migrate: no database configured (set DATABASE_URL or DATABASE_HOST)');
   process.exit(2);
 }
-console.log(`migrate: ${config.user}@${config.host}:${config.port}/${config.database} (version ${process.env.APP_VERSION ?? 'unknown'})`);
+console.log(
+  `migrate: ${config.user}@${config.host}:${config.port}/${config.database} (version ${process.env.APP_VERSION ?? 'unknown'})`,
+);
 try {
   const applied = await withDb(config, async (db) => {
     await db.query(

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { ScaledClock } from './clock.ts';
 import { SandboxControl } from './control-client.ts';
+import { RealMode } from './real/index.ts';
 import { startRegistry } from './registry.ts';
 import { RegistryClient } from './registry-client.ts';
-import { RealMode } from './real/index.ts';
 import { createSandboxServer } from './server.ts';
 import { ecrService } from './services/ecr.ts';
 import { ecsService } from './services/ecs.ts';
@@ -16,9 +16,9 @@ import { createWorld, type World } from './world.ts';
 
 export { SandboxControl } from './control-client.ts';
 export type { Faults } from './faults.ts';
+export { buildExampleImage, EXAMPLE_APP_DIR } from './real/index.ts';
 export type { LoggedRequest } from './request-log.ts';
 export type { SeededDescriptor } from './seed.ts';
-export { buildExampleImage, EXAMPLE_APP_DIR } from './real/index.ts';
 
 export interface SandboxOptions {
   port?: number;

@@ -33,7 +33,10 @@ export function answerLoadBalancer(
   }
   const task = serving[service.lbCursor++ % serving.length]!;
   // Real mode: the listener forwards to the real app.
-  if (task.real && world.real && forward) return world.real.proxy(task, forward, res);
+  if (task.real && world.real && forward) {
+    world.real.proxy(task, forward, res);
+    return;
+  }
   const healthyFor =
     task.target?.healthySince === undefined ? undefined : world.now() - task.target.healthySince;
   if (world.faults.failsHealthCheck(task.appVersion, healthyFor)) {

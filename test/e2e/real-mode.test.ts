@@ -1,6 +1,6 @@
 // The sandbox's real mode: the example app's real image in buildah containers, a real load
 // balancer in front, a real PostgreSQL behind, and ferry releasing it.
-import { FilterLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeServicesCommand,
   DescribeTasksCommand,
@@ -8,12 +8,16 @@ import {
   ListTasksCommand,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeDBInstancesCommand,
+  RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleImage } from '../../src/sandbox/index.ts';
+import { processesUnder } from '../support/processes.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { appDir, freshSha, jsonLines, runFerry } from './helpers.ts';
-import { processesUnder } from '../support/processes.ts';
 
 const APP = 'shop';
 const SLOW = ['--poll-interval', '300ms', '--timeout', '150s'];
@@ -33,7 +37,13 @@ const images: Record<'good' | 'next' | 'health' | 'migration' | 'slow', string> 
 beforeAll(async () => {
   sandbox = await startTestSandbox({ real: true, timeScale: 10, log: (line) => sandboxLog.push(line) });
   await sandbox.control.seed({ app: APP, environments: ['staging'], desiredCount: 1 });
-  const broken = { good: undefined, next: undefined, health: 'health', migration: 'migration', slow: 'slow-migration' } as const;
+  const broken = {
+    good: undefined,
+    next: undefined,
+    health: 'health',
+    migration: 'migration',
+    slow: 'slow-migration',
+  } as const;
   for (const [name, sha] of Object.entries(images)) {
     await buildExampleImage({
       image: `${sandbox.registryHost}/${APP}-staging:${sha}`,
@@ -42,7 +52,14 @@ beforeAll(async () => {
   }
   dir = appDir(APP, {
     migrate: { command: ['node', 'migrate.ts'], timeout: '2m' },
-    health: { path: '/health', expectStatus: 200, versionField: 'version', successes: 2, interval: '300ms', timeout: '60s' },
+    health: {
+      path: '/health',
+      expectStatus: 200,
+      versionField: 'version',
+      successes: 2,
+      interval: '300ms',
+      timeout: '60s',
+    },
   });
 }, 240_000);
 
@@ -69,7 +86,9 @@ async function throughProxy(): Promise<{ status: number; body: Record<string, un
 
 async function serviceTaskDefinition(): Promise<string> {
   const ecs = new ECSClient(sandbox.clientConfig);
-  const out = await ecs.send(new DescribeServicesCommand({ cluster: `${APP}-staging`, services: [`${APP}-staging-web`] }));
+  const out = await ecs.send(
+    new DescribeServicesCommand({ cluster: `${APP}-staging`, services: [`${APP}-staging-web`] }),
+  );
   return out.services![0]!.taskDefinition!;
 }
 
@@ -77,14 +96,19 @@ describe('ferry against the sandbox in real mode', () => {
   it('a release migrates the real database; the snapshot taken before restores to the schema without it', async () => {
     const run = await deploy(images.good);
     expect(run.code, run.stderr).toBe(0);
-    expect(await sandbox.real!.query(`${APP}-staging`, "SELECT to_regclass('public.orders')")).toBe('orders\n');
+    expect(await sandbox.real!.query(`${APP}-staging`, "SELECT to_regclass('public.orders')")).toBe(
+      'orders\n',
+    );
     expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
 
     const result = jsonLines(run.stdout).at(-1)!;
     const snapshotId = String(result.snapshotId);
     const rds = new RDSClient(sandbox.clientConfig);
     await rds.send(
-      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'scratch', DBSnapshotIdentifier: snapshotId }),
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: 'scratch',
+        DBSnapshotIdentifier: snapshotId,
+      }),
     );
     for (let i = 0; i < 200; i++) {
       const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'scratch' }));
@@ -103,7 +127,9 @@ describe('ferry against the sandbox in real mode', () => {
     const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: `${APP}-staging-web` }));
     const [taskArn] = listed.taskArns!;
     const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn!] }));
-    const ip = described.tasks![0]!.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+    const ip = described.tasks![0]!.attachments?.[0]?.details?.find(
+      (d) => d.name === 'privateIPv4Address',
+    )?.value;
     expect(ip).toMatch(/^127\./);
     const direct = await fetch(`http://${ip}:8080/health`);
     expect(await direct.json()).toEqual({ version: images.good, db: 'ok' });
@@ -119,7 +145,10 @@ describe('ferry against the sandbox in real mode', () => {
 
     const logs = new CloudWatchLogsClient(sandbox.clientConfig);
     const events = await logs.send(
-      new FilterLogEventsCommand({ logGroupName: `/ecs/${APP}-staging`, logStreamNamePrefix: `web/web/${taskArn!.split('/').pop()}` }),
+      new FilterLogEventsCommand({
+        logGroupName: `/ecs/${APP}-staging`,
+        logStreamNamePrefix: `web/web/${taskArn!.split('/').pop()}`,
+      }),
     );
     const lines = events.events!.map((e) => e.message);
     expect(lines).toContain(`shop ${images.good} listening on http://${ip}:8080`);
@@ -155,23 +184,43 @@ describe('ferry against the sandbox in real mode', () => {
   }, 200_000);
 
   it('interrupting a release during its real migration stops the migration container', async () => {
-    let sent = false;
-    const run = await deploy(images.slow, (line, child) => {
-      if (!sent && /migrate: applying|pg_sleep|step migrate start/.test(line)) {
-        sent = true;
-        setTimeout(() => child.kill('SIGINT'), 1500);
-      }
-    });
-    expect(sent).toBe(true);
-    expect(run.code, run.stderr).toBe(130);
     const ecs = new ECSClient(sandbox.clientConfig);
-    const listed = await ecs.send(
-      new ListTasksCommand({ cluster: `${APP}-staging`, family: `${APP}-staging-web`, desiredStatus: 'STOPPED' }),
+    const cluster = `${APP}-staging`;
+    let migrationArn: string | undefined;
+    const run = await deploy(images.slow, (line, child) => {
+      if (migrationArn !== undefined || !/migrate/.test(line)) return;
+      migrationArn = '';
+      // SIGINT once the migration's process runs (it then sleeps 60 s in the database).
+      const poll = async () => {
+        const listed = await ecs.send(new ListTasksCommand({ cluster, desiredStatus: 'RUNNING' }));
+        const described = listed.taskArns?.length
+          ? await ecs.send(new DescribeTasksCommand({ cluster, tasks: listed.taskArns }))
+          : { tasks: [] };
+        const task = described.tasks?.find(
+          (t) => t.group?.startsWith('family:') && t.lastStatus === 'RUNNING',
+        );
+        if (!task) return setTimeout(poll, 100);
+        migrationArn = task.taskArn!;
+        setTimeout(() => child.kill('SIGINT'), 1000);
+      };
+      poll();
+    });
+    expect(migrationArn).toMatch(/^arn:/);
+    expect(run.code, run.stderr).toBe(130);
+    const stopped = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [migrationArn!] })))
+      .tasks![0]!;
+    expect(stopped.lastStatus).toBe('STOPPED');
+    expect(stopped.containers![0]!.exitCode).not.toBe(0);
+    const taskId = migrationArn!.split('/').pop()!;
+    expect(processesUnder(sandbox.real!.stateDir).filter((p) => p.includes(taskId))).toEqual([]);
+    const logs = new CloudWatchLogsClient(sandbox.clientConfig);
+    const events = await logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: `/ecs/${APP}-staging`,
+        logStreamNamePrefix: `web/web/${taskId}`,
+      }),
     );
-    const tasks = await ecs.send(new DescribeTasksCommand({ cluster: `${APP}-staging`, tasks: listed.taskArns }));
-    const migration = tasks.tasks!.filter((t) => !t.group?.startsWith('service:')).at(-1)!;
-    expect(migration.lastStatus).toBe('STOPPED');
-    expect(processesUnder(sandbox.real!.stateDir).filter((p) => p.includes(migration.taskArn!.split('/').pop()!))).toEqual([]);
+    expect(events.events!.map((e) => e.message).join('\n')).toContain('migrate: app@127.0.0.1');
     expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
   }, 200_000);
 });

@@ -1,7 +1,13 @@
 // Real mode leaves nothing behind, even when the sandbox itself is killed with SIGKILL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { DescribeTasksCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildExampleImage } from '../../src/sandbox/index.ts';
 import { processesUnder } from '../support/processes.ts';
@@ -13,7 +19,11 @@ afterEach(() => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 60_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -25,9 +35,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 
 describe('ferry sandbox --real, killed', () => {
   it('takes its containers, PostgreSQL, registry and state with it when killed with SIGKILL', async () => {
-    const proc = spawn(process.execPath, [bin, 'sandbox', '--real', '--seed', 'shop', '--json', '--time-scale', '10'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [bin, 'sandbox', '--real', '--seed', 'shop', '--json', '--time-scale', '10'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = proc;
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => {
@@ -78,9 +92,11 @@ describe('ferry sandbox --real, killed', () => {
     expect(running).toMatch(/buildah .* run /);
 
     proc.kill('SIGKILL');
-    await until('everything real mode started to end', () =>
-      processesUnder(stateDir).length === 0 && !existsSync(stateDir) ? true : undefined,
-    30_000);
+    await until(
+      'everything real mode started to end',
+      () => (processesUnder(stateDir).length === 0 && !existsSync(stateDir) ? true : undefined),
+      30_000,
+    );
     expect(processesUnder(stateDir)).toEqual([]);
     await expect(fetch(`http://${started.registry}/v2/`)).rejects.toThrow();
   }, 150_000);

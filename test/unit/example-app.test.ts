@@ -1,12 +1,12 @@
 // examples/app: the app ferry's docs and end-to-end tests deploy.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../examples/app/app.ts';
 import { ferryConfigSchema } from '../../src/config/schema.ts';
@@ -97,11 +97,17 @@ describe('example app', () => {
   });
 
   it('answers 503 at GET /health when the database is unreachable, or with a wrong password', async () => {
-    const down = await startServer({ APP_VERSION: 'abc1234', DATABASE_URL: 'postgres://app:x@127.0.0.1:1/app' });
+    const down = await startServer({
+      APP_VERSION: 'abc1234',
+      DATABASE_URL: 'postgres://app:x@127.0.0.1:1/app',
+    });
     const res = await fetch(`${down.url}/health`);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ version: 'abc1234', db: 'unreachable' });
-    const wrong = await startServer({ APP_VERSION: 'abc1234', DATABASE_URL: db.url.replace(/:[0-9a-f]+@/, ':nope@') });
+    const wrong = await startServer({
+      APP_VERSION: 'abc1234',
+      DATABASE_URL: db.url.replace(/:[0-9a-f]+@/, ':nope@'),
+    });
     expect((await fetch(`${wrong.url}/health`)).status).toBe(503);
   });
 
@@ -142,7 +148,12 @@ describe('example app', () => {
     expect(await psql(name, "SELECT string_agg(name, ',' ORDER BY name) FROM schema_migrations")).toBe(
       '001_create_orders.sql,002_add_orders_total.sql',
     );
-    expect(await psql(name, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'total_cents'")).toBe('1');
+    expect(
+      await psql(
+        name,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'total_cents'",
+      ),
+    ).toBe('1');
   });
 
   it('the BROKEN=migration variant exits 1, naming the failing file, and keeps the earlier migrations', async () => {

@@ -62,7 +62,9 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
     }
     const hints = [
       `ferry sandbox: ${sandbox.real ? 'real-mode' : 'simulated'} AWS on ${sandbox.endpoint}, OCI registry on ${sandbox.registryHost}${timeScale ? ` (time x${timeScale})` : ''}`,
-      ...(sandbox.real ? [`Real mode: containers, PostgreSQL and snapshots under ${sandbox.real.stateDir}`] : []),
+      ...(sandbox.real
+        ? [`Real mode: containers, PostgreSQL and snapshots under ${sandbox.real.stateDir}`]
+        : []),
       'In another shell:',
       `  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_REGION=${ctx.globals.region ?? 'eu-west-1'}`,
       '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',

@@ -320,13 +320,13 @@ export class EcsEngine {
     Promise.all(checks)
       .then(() => (runtime && td && task.desiredStatus === 'RUNNING' ? runtime.prepare(task, td) : undefined))
       .then(
-      () => {
-        task.pull = 'ok';
-      },
-      (err: Error) => {
-        task.pull = { error: err.message };
-      },
-    );
+        () => {
+          task.pull = 'ok';
+        },
+        (err: Error) => {
+          task.pull = { error: err.message };
+        },
+      );
   }
 
   #writeLogs(task: Task, phase: 'start' | 'exit'): void {

@@ -106,7 +106,11 @@ export class BuildahContainers {
     for (const [key, value] of Object.entries(spec.env)) args.push('--env', `${key}=${value}`);
     args.push(spec.container, '--', ...spec.argv);
     // Its own process group, so that stopping or reaping it reaches everything buildah started.
-    const child = spawn('buildah', args, { env: this.#env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('buildah', args, {
+      env: this.#env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const pid = child.pid ?? -1;
     this.#running.add(child);
     if (pid > 0) this.#reaper.watchGroup(pid);
@@ -170,7 +174,10 @@ export class BuildahContainers {
   /** Kills every running container at once and removes all working containers. */
   async stopAll(): Promise<void> {
     const exits = [...this.#running].map(
-      (child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve()))),
+      (child) =>
+        new Promise<void>((resolve) =>
+          child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+        ),
     );
     for (const child of this.#running) {
       try {

@@ -1,4 +1,4 @@
-import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,10 @@ export async function assembleNodeRootfs(dir: string, node = process.execPath): 
     await copyFile(lib, join(dir, lib));
   }
   await mkdir(join(dir, 'etc'), { recursive: true });
-  await writeFile(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/app:/sbin/nologin\n');
+  await writeFile(
+    join(dir, 'etc/passwd'),
+    'root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/app:/sbin/nologin\n',
+  );
   await writeFile(join(dir, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
   await mkdir(join(dir, 'tmp'), { recursive: true });
   await chmod(join(dir, 'tmp'), 0o1777);

@@ -1,13 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerResponse } from 'node:http';
 import type { Task } from '../ecs/model.ts';
 import type { RealDatabases } from '../services/rds.ts';
 import { BuildahContainers } from './containers.ts';
-import { exec } from './exec.ts';
 import { storageArgs } from './example-image.ts';
+import { exec } from './exec.ts';
 import { PostgresClusters } from './postgres.ts';
 import { Reaper } from './reaper.ts';
 import { RealTaskRuntime } from './task-runtime.ts';
@@ -58,7 +58,8 @@ export class RealMode {
     this.runtime = new RealTaskRuntime({
       containers: this.#containers,
       databaseFor: async (cluster) => (deps.hasInstance(cluster) ? this.postgres.ensure(cluster) : undefined),
-      parameter: (ref) => deps.parameter(ref.startsWith('arn:') ? ref.slice(ref.indexOf(':parameter') + 10) : ref),
+      parameter: (ref) =>
+        deps.parameter(ref.startsWith('arn:') ? ref.slice(ref.indexOf(':parameter') + 10) : ref),
       writeLog: deps.writeLog,
       realDelay: deps.realDelay,
       log: deps.log,

@@ -45,7 +45,10 @@ async function serverUser(): Promise<{ prefix: string[]; uid?: number; gid?: num
 /** Resolves once the postmaster says it accepts connections; rejects if it exits first. */
 function whenReady(child: ChildProcess, output: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`postgres did not start within 60s: ${output()}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`postgres did not start within 60s: ${output()}`)),
+      60_000,
+    );
     child.stderr?.on('data', () => {
       if (output().includes('ready to accept connections')) {
         clearTimeout(timer);
@@ -143,7 +146,14 @@ export class PostgresClusters {
       postmaster: child,
     };
     try {
-      await this.#client('psql', instance, ['-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE DATABASE app']);
+      await this.#client('psql', instance, [
+        '-d',
+        'postgres',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        'CREATE DATABASE app',
+      ]);
       if (restoreFrom) await this.#client('pg_restore', instance, ['-d', 'app', '--no-owner', restoreFrom]);
     } catch (err) {
       await this.#shutDown(child);
@@ -196,7 +206,9 @@ export class PostgresClusters {
       } catch (err) {
         await this.#shutDown(child);
         if (attempt >= 3) throw err;
-        this.#log(`sandbox: postgres did not start on ${port}, trying another port: ${(err as Error).message}`);
+        this.#log(
+          `sandbox: postgres did not start on ${port}, trying another port: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -214,9 +226,13 @@ export class PostgresClusters {
   }
 
   async #client(program: string, instance: PgInstance, args: string[]): Promise<void> {
-    await exec(await this.#binary(program), ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, ...args], {
-      env: { ...process.env, PGPASSWORD: instance.password, PGCONNECT_TIMEOUT: '10' },
-    });
+    await exec(
+      await this.#binary(program),
+      ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, ...args],
+      {
+        env: { ...process.env, PGPASSWORD: instance.password, PGCONNECT_TIMEOUT: '10' },
+      },
+    );
   }
 
   /** A consistent backup of the instance's database, as `pg_dump -Fc` writes it. */
@@ -231,7 +247,21 @@ export class PostgresClusters {
     const instance = await this.ensure(identifier);
     const { stdout } = await exec(
       await this.#binary('psql'),
-      ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, '-d', database, '-AtX', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(instance.port),
+        '-U',
+        instance.user,
+        '-d',
+        database,
+        '-AtX',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        sql,
+      ],
       { env: { ...process.env, PGPASSWORD: instance.password } },
     );
     return stdout;

@@ -34,10 +34,14 @@ function cleanUp(): void {
   for (const storage of storages) {
     const [root, runroot] = storage.split('\t');
     try {
-      execFileSync('buildah', ['--root', root!, '--runroot', runroot!, '--storage-driver', 'vfs', 'rm', '--all'], {
-        stdio: 'ignore',
-        timeout: 30_000,
-      });
+      execFileSync(
+        'buildah',
+        ['--root', root!, '--runroot', runroot!, '--storage-driver', 'vfs', 'rm', '--all'],
+        {
+          stdio: 'ignore',
+          timeout: 30_000,
+        },
+      );
     } catch {
       // best effort: the directory goes below anyway
     }

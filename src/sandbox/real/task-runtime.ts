@@ -97,8 +97,13 @@ export class RealTaskRuntime implements TaskRuntime {
     }
     // Tasks share the host's network: each binds its own loopback IP, as awsvpc gives each an ENI.
     env.HOST = task.privateIp;
-    const argv = commandLine(config, main as ContainerDefinition & { entryPoint?: string[] }, override?.command);
-    if (argv.length === 0) throw new Error(`CannotStartContainerError: ${main.name}: no command or entrypoint`);
+    const argv = commandLine(
+      config,
+      main as ContainerDefinition & { entryPoint?: string[] },
+      override?.command,
+    );
+    if (argv.length === 0)
+      throw new Error(`CannotStartContainerError: ${main.name}: no command or entrypoint`);
     this.#tasks.set(task.id, {
       container: name,
       argv,
@@ -114,7 +119,10 @@ export class RealTaskRuntime implements TaskRuntime {
 
   start(task: Task, onExit: (code: number) => void): void {
     const prepared = this.#tasks.get(task.id);
-    if (!prepared) return onExit(125);
+    if (!prepared) {
+      onExit(125);
+      return;
+    }
     const logs = task.logs;
     prepared.process = this.#deps.containers.run({
       container: prepared.container,
@@ -139,7 +147,8 @@ export class RealTaskRuntime implements TaskRuntime {
   probe(task: Task, tg: TargetGroup, port: number): boolean | undefined {
     const prepared = this.#tasks.get(task.id);
     if (!prepared) return false;
-    const state = (prepared.probe ??= { inFlight: false });
+    prepared.probe ??= { inFlight: false };
+    const state = prepared.probe;
     const last = state.last;
     state.last = undefined;
     if (!state.inFlight) {

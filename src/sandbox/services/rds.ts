@@ -207,10 +207,7 @@ export function rdsService(store: RdsStore, now: () => number): QueryService {
         const snapshot = store.snapshots.get(snapshotId);
         if (!snapshot) throw new AwsError('DBSnapshotNotFound', `DBSnapshot ${snapshotId} not found.`, 404);
         if (snapshotXml(snapshot, now(), store.real).Status !== 'available') {
-          throw new AwsError(
-            'InvalidDBSnapshotState',
-            `Snapshot ${snapshotId} is not in available state.`,
-          );
+          throw new AwsError('InvalidDBSnapshotState', `Snapshot ${snapshotId} is not in available state.`);
         }
         const source = snapshot.instance;
         const restored: DbInstance = {
