@@ -183,6 +183,8 @@ describe('ferry against the sandbox in real mode', () => {
     expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
   }, 200_000);
 
+  // ferry's part: on SIGINT it asks ECS to stop the migration task it started and waits for STOPPED
+  // before releasing the lock. The sandbox's part: StopTask reaches the real container as SIGTERM.
   it('interrupting a release during its real migration stops the migration container', async () => {
     const ecs = new ECSClient(sandbox.clientConfig);
     const cluster = `${APP}-staging`;
