@@ -1,5 +1,8 @@
 // The sandbox's real mode: the example app's real image in buildah containers, a real load
 // balancer in front, a real PostgreSQL behind, and ferry releasing it.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeServicesCommand,
@@ -9,6 +12,11 @@ import {
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeleteDBSnapshotCommand,
   DescribeDBInstancesCommand,
   RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
@@ -23,6 +31,7 @@ const APP = 'shop';
 const SLOW = ['--poll-interval', '300ms', '--timeout', '150s'];
 
 let sandbox: TestSandbox;
+let targetGroupArn: string;
 /** The sandbox's own log (failed snapshots, restores), shown when an assertion fails. */
 const sandboxLog: string[] = [];
 let dir: string;
@@ -36,7 +45,8 @@ const images: Record<'good' | 'next' | 'health' | 'migration' | 'slow', string> 
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({ real: true, timeScale: 10, log: (line) => sandboxLog.push(line) });
-  await sandbox.control.seed({ app: APP, environments: ['staging'], desiredCount: 1 });
+  const seeded = await sandbox.control.seed({ app: APP, environments: ['staging'], desiredCount: 1 });
+  targetGroupArn = seeded.descriptors.staging!.services[0]!.targetGroupArn!;
   const broken = {
     good: undefined,
     next: undefined,
@@ -119,6 +129,11 @@ describe('ferry against the sandbox in real mode', () => {
     expect(described.DBInstances![0]!.DBInstanceStatus, sandboxLog.join('\n')).toBe('available');
     expect(described.DBInstances![0]!.Endpoint?.Address).toBe('127.0.0.1');
     expect(await sandbox.real!.query('scratch', "SELECT to_regclass('public.orders') IS NULL")).toBe('t\n');
+
+    const dump = join(sandbox.real!.stateDir, 'snapshots', `${snapshotId}.dump`);
+    expect(existsSync(dump)).toBe(true);
+    await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
+    expect(existsSync(dump)).toBe(false);
   }, 200_000);
 
   it('StopTask sends SIGTERM: the app closes gracefully, its output is in CloudWatch Logs, ECS replaces it', async () => {
@@ -165,8 +180,36 @@ describe('ferry against the sandbox in real mode', () => {
 
   it('a version failing its real health checks is rolled back; the old version answers through the proxy', async () => {
     const before = await serviceTaskDefinition();
+    // What the target group reports while the broken version's tasks fail their real checks.
+    const seen = new Map<string, Set<string>>();
+    const elb = new ElasticLoadBalancingV2Client(sandbox.clientConfig);
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+        for (const d of health.TargetHealthDescriptions ?? []) {
+          const states = seen.get(d.Target!.Id!) ?? new Set<string>();
+          states.add(d.TargetHealth!.State!);
+          seen.set(d.Target!.Id!, states);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     const run = await deploy(images.health);
+    watching = false;
+    await watch;
     expect(run.code, run.stderr).toBe(1);
+    // The broken version's targets went from initial checks to unhealthy (ECS then drains them)
+    // and were never healthy; the good version's target stayed healthy.
+    const failed = [...seen].filter(
+      ([, states]) =>
+        states.has('initial') &&
+        !states.has('healthy') &&
+        (states.has('unhealthy') || states.has('draining')),
+    );
+    expect(failed.length, JSON.stringify([...seen].map(([ip, st]) => [ip, [...st]]))).toBeGreaterThan(0);
+    expect(failed.every(([ip]) => ip.startsWith('127.77.'))).toBe(true);
+    expect([...seen].some(([, states]) => states.has('healthy'))).toBe(true);
     expect(jsonLines(run.stdout).at(-1)).toMatchObject({ outcome: 'rolled_back' });
     expect(await serviceTaskDefinition()).toBe(before);
     expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { request } from 'node:http';
@@ -110,7 +111,7 @@ export class RealMode {
       snapshotDeleted: (id) => {
         const record = snapshots.get(id);
         snapshots.delete(id);
-        if (record) rm(record.file, { force: true }).catch(() => undefined);
+        if (record) rmSync(record.file, { force: true });
       },
       restore: async (instance, snapshot) => {
         const record = snapshots.get(snapshot);
