@@ -10,7 +10,10 @@ import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
 
-const RUNNER = fileURLToPath(new URL('./offline-runner.ts', import.meta.url));
+// Beside this module: .ts when ferry runs from its sources, .js in the compiled package.
+const RUNNER = fileURLToPath(
+  new URL(`./offline-runner${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 /** What offline mode copies out of the base ref: the Pulumi project and the schemas it may import. */
 const BASE_PATHS = ['stacks', 'src/config'];
 
