@@ -18,9 +18,11 @@ import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
 import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
 import { readServiceStatus } from '../pipeline/status.ts';
+import { releaseAnnouncers, warningWriter } from './announce/index.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
+import type { Sink } from './render/sink.ts';
 import { systemClock } from './system-clock.ts';
 
 export const DEFAULT_POLL_INTERVAL = '5s';
@@ -124,7 +126,7 @@ export async function openEnvironment(
   return { ports, descriptor };
 }
 
-export function reporterFor(ctx: CliContext, title: string): Reporter {
+export function reporterFor(ctx: CliContext, title: string, sinks: Sink[] = []): Reporter {
   return createReporter({
     mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, env: ctx.env }),
     stdout: ctx.stdout,
@@ -132,6 +134,7 @@ export function reporterFor(ctx: CliContext, title: string): Reporter {
     env: ctx.env,
     title,
     verbose: ctx.globals.verbose,
+    sinks,
   });
 }
 
@@ -193,7 +196,8 @@ export async function runReleaseCommand(
   request: Omit<ReleaseRequest, CommonRequestFields>,
   before?: (reporter: Reporter) => void | Promise<void>,
 ): Promise<number> {
-  const reporter = reporterFor(ctx, title);
+  const runId = newRunId();
+  const reporter = reporterFor(ctx, title, announcersFor(ctx, setup, request, runId));
   try {
     await before?.(reporter);
     const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
@@ -202,13 +206,35 @@ export async function runReleaseCommand(
       timeoutMs: setup.timeoutMs,
       dryRun: ctx.globals.dryRun,
       owner: lockOwner(ctx.env),
-      runId: newRunId(),
+      runId,
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;
   } finally {
     await reporter.close();
   }
+}
+
+/** GitHub deployments and notifications for a release, from the environment read here once. */
+function announcersFor(
+  ctx: CliContext,
+  setup: Setup,
+  request: Omit<ReleaseRequest, CommonRequestFields>,
+  runId: string,
+): Sink[] {
+  return releaseAnnouncers(
+    {
+      app: setup.app,
+      env: request.env,
+      sha: request.sha,
+      command: request.promotion ? 'promote' : request.kind === 'rollback' ? 'rollback' : 'deploy',
+      config: setup.config,
+      ...(request.descriptor.services[0] ? { environmentUrl: request.descriptor.services[0].baseUrl } : {}),
+      ferryRunId: runId,
+      dryRun: ctx.globals.dryRun,
+    },
+    { env: ctx.env, now: () => new Date(), warn: warningWriter(ctx.stderr, ctx.env) },
+  );
 }
 
 /**
