@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
@@ -207,12 +208,19 @@ export async function runReleaseCommand(
       dryRun: ctx.globals.dryRun,
       owner: lockOwner(ctx.env),
       runId,
+      ...(await commitTimeOf(ctx, request.sha)),
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;
   } finally {
     await reporter.close();
   }
+}
+
+/** The commit's time from the config file's repository, for the ledger (lead time); nothing when unknown. */
+async function commitTimeOf(ctx: CliContext, sha: string): Promise<{ committedAt?: string }> {
+  const committedAt = await commitTime(dirname(resolve(ctx.cwd, ctx.globals.config)), sha, ctx.env);
+  return committedAt ? { committedAt } : {};
 }
 
 /** GitHub deployments and notifications for a release, from the environment read here once. */

@@ -52,7 +52,7 @@ function githubDeployments(
   if (!run || /^(0|false|off|no)$/i.test(io.env.FERRY_GITHUB_DEPLOYMENTS ?? '')) return undefined;
   if (!run.token) {
     io.warn(
-      'GitHub deployment: no FERRY_GITHUB_TOKEN or GITHUB_TOKEN, so none is recorded; set GITHUB_TOKEN to the job's github.token, with `permissions: deployments: write` (FERRY_GITHUB_DEPLOYMENTS=false turns this off)',
+      'GitHub deployment: no FERRY_GITHUB_TOKEN or GITHUB_TOKEN, so none is recorded; set GITHUB_TOKEN to github.token, with `permissions: deployments: write` (FERRY_GITHUB_DEPLOYMENTS=false turns this off)',
     );
     return undefined;
   }
