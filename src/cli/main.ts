@@ -142,6 +142,15 @@ const commandTable: Registrar[] = [
       .action(action(() => import('./commands/lock.ts'))),
   (p, action) =>
     p
+      .command('metrics')
+      .description(
+        'DORA four keys from the release ledger: deploy frequency, lead time, change failure rate, time to restore',
+      )
+      .argument('[env]', 'one environment (default: all in the config)')
+      .option('--since <window>', 'how far back: 48h, 30d, 12w or a date', '30d')
+      .action(action(() => import('./commands/metrics.ts'))),
+  (p, action) =>
+    p
       .command('sandbox')
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
