@@ -132,6 +132,11 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment (stack) name')
       .option('--offline', 'compare the stack program with --base without AWS or the Pulumi CLI', false)
       .option('--base <ref>', 'git ref to compare with in --offline mode', 'HEAD')
+      .option(
+        '--comment',
+        'in a pull request, also post the report as one comment, updated on each run',
+        false,
+      )
       .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p
