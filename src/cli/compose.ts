@@ -208,7 +208,8 @@ export async function runReleaseCommand(
       dryRun: ctx.globals.dryRun,
       owner: lockOwner(ctx.env),
       runId,
-      ...(await commitTimeOf(ctx, request.sha)),
+      // A rollback redeploys an old commit: its age is not a lead time.
+      ...(request.kind === 'rollback' ? {} : await commitTimeOf(ctx, request.sha)),
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;
