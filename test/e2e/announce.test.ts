@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { type LocalServer, type RecordedRequest, startLocalServer } from '../unit/aws/local-server.ts';
-import { appDir, FAST, jsonLines, runFerry, seedApp } from './helpers.ts';
+import { appDir, FAST, freshSha, jsonLines, runFerry, seedApp } from './helpers.ts';
 
 const TOKEN = 'ghs_fakeTokenThatMustNeverBePrinted0001';
 const SLACK_PATH = '/services/T000/B000/secretslackpart';
@@ -219,6 +219,49 @@ describe('GitHub deployments and notifications (sandbox, fake GitHub, local rece
     expect(run.stderr).toMatch(/GitHub deployment: no FERRY_GITHUB_TOKEN or GITHUB_TOKEN/);
     expect(github.requests).toEqual([]);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('promote and rollback record deployments too; an environment with promoteFrom is production', async () => {
+    const app = 'announcedpromo';
+    await sandbox.control.seed({
+      app,
+      environments: ['staging', 'production'],
+      desiredCount: 1,
+      initialSha: freshSha(),
+    });
+    const cwd = appDir(app, { environments: { staging: {}, production: { promoteFrom: 'staging' } } });
+    const shas = [freshSha(), freshSha()];
+    for (const sha of shas) {
+      await sandbox.control.pushImage(`${app}-staging`, sha);
+      const deployed = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], {
+        cwd,
+        env: sandbox.env,
+      });
+      expect(deployed.code, deployed.stderr).toBe(0);
+    }
+
+    const promote = await runFerry(['promote', '--from', 'staging', '--to', 'production', ...FAST], {
+      cwd,
+      env: actionsEnv(),
+    });
+    expect(promote.code, promote.stderr).toBe(0);
+    expect(github.bodies('POST', /\/deployments$/)).toMatchObject([
+      {
+        ref: shas[1],
+        environment: 'production',
+        production_environment: true,
+        description: `ferry promote ${shas[1]!.slice(0, 7)}`,
+      },
+    ]);
+    expect(statuses().map((s) => s.state)).toEqual(['in_progress', 'success']);
+
+    github.requests.length = 0;
+    const rollback = await runFerry(['rollback', 'staging', ...FAST], { cwd, env: actionsEnv() });
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(github.bodies('POST', /\/deployments$/)).toMatchObject([
+      { ref: shas[0], environment: 'staging', production_environment: false },
+    ]);
+    expect(statuses().map((s) => s.state)).toEqual(['in_progress', 'success']);
   });
 
   it('refuses a notify section that holds a URL instead of a variable name, changing nothing (exit 2)', async () => {
