@@ -68,13 +68,14 @@ function githubDeployments(
 }
 
 /**
- * With no `notify` section, $FERRY_SLACK_WEBHOOK_URL alone turns Slack on for
- * failures and rollbacks: the common case needs no configuration.
+ * $FERRY_SLACK_WEBHOOK_URL alone turns Slack on (for failures and rollbacks
+ * unless `notify.on` says otherwise): the common case needs no configuration.
+ * `notify.slack` only names another variable.
  */
 export function notifyTargets(notify: NotifyConfig | undefined, io: AnnounceIo): NotifyTarget[] {
   const targets: NotifyTarget[] = [];
-  const slackEnv = notify ? notify.slack?.webhookUrlEnv : DEFAULT_SLACK_ENV;
-  const slackUrl = slackEnv ? io.env[slackEnv] : undefined;
+  const slackEnv = notify?.slack?.webhookUrlEnv ?? DEFAULT_SLACK_ENV;
+  const slackUrl = io.env[slackEnv];
   if (slackUrl) targets.push(slackTarget(slackUrl));
   else if (notify?.slack) io.warn(`Slack notification: $${slackEnv} is not set, so none is sent`);
   if (notify?.webhook) {

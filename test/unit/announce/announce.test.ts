@@ -154,6 +154,34 @@ describe('notifications', () => {
     expect(warnings).toEqual(['Slack notification: $TEAM_HOOK is not set, so none is sent']);
   });
 
+  it('uses $FERRY_SLACK_WEBHOOK_URL with a notify section that only changes `on`', () => {
+    const cfg = ferryConfigSchema.parse({ ...config, notify: { on: ['success'] } });
+    const sinks = releaseAnnouncers(
+      {
+        app: 'shop',
+        env: 'staging',
+        sha: SHA,
+        command: 'deploy',
+        config: cfg,
+        ferryRunId: 'r',
+        dryRun: false,
+      },
+      { env: { FERRY_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/x' }, now: () => new Date(), warn: () => {} },
+    );
+    expect(sinks).toHaveLength(1);
+  });
+
+  it.each([
+    [{ on: ['sometimes'] }, 'notify.on.0'],
+    [{ slack: { webhookUrl: 'https://hooks.slack.com/services/x' } }, 'notify.slack'],
+    [{ webhook: { urlEnv: 'https://example.com/hook' } }, 'notify.webhook.urlEnv'],
+    [{ timeout: 'soon' }, 'notify.timeout'],
+  ])('rejects notify %j at %s', (notify, path) => {
+    const parsed = ferryConfigSchema.safeParse({ ...config, notify });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
   it('defaults notify.on to failures and rollbacks', () => {
     const cfg = ferryConfigSchema.parse({ ...config, notify: {} });
     expect(cfg.notify?.on).toEqual(['failure', 'rolled_back']);
