@@ -109,7 +109,7 @@ export const ferryConfigSchema = z.strictObject({
       keep: z.number().int().min(1).max(100).default(5),
     })
     .prefault({}),
-  /** Slack and webhook notifications; without it, failures and rollbacks go to $FERRY_SLACK_WEBHOOK_URL when set. */
+  /** Slack and webhook notifications; without it, $FERRY_SLACK_WEBHOOK_URL alone gets failures and rollbacks. */
   notify: notifyConfigSchema.optional(),
   environments: z.record(name, environmentConfigSchema).refine((envs) => Object.keys(envs).length > 0, {
     message: 'define at least one environment, such as "staging"',
