@@ -19,7 +19,7 @@ import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
 import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
 import { readServiceStatus } from '../pipeline/status.ts';
-import { releaseAnnouncers, warningWriter } from './announce/index.ts';
+import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
@@ -198,7 +198,8 @@ export async function runReleaseCommand(
   before?: (reporter: Reporter) => void | Promise<void>,
 ): Promise<number> {
   const runId = newRunId();
-  const reporter = reporterFor(ctx, title, announcersFor(ctx, setup, request, runId));
+  const announcers = announcersFor(ctx, setup, request, runId);
+  const reporter = reporterFor(ctx, title, announcers);
   try {
     await before?.(reporter);
     const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
@@ -213,6 +214,10 @@ export async function runReleaseCommand(
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;
+  } catch (err) {
+    // The entry point prints this error; the people watching hear about it too.
+    for (const sink of announcers) sink.emit(resultOfError(err));
+    throw err;
   } finally {
     await reporter.close();
   }

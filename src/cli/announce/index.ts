@@ -6,6 +6,8 @@
  */
 import { parseDuration } from '../../config/duration.ts';
 import type { FerryConfig, NotifyConfig } from '../../config/schema.ts';
+import { ExitCode, isFerryError } from '../../errors.ts';
+import type { FerryEvent } from '../../pipeline/events.ts';
 import { neutralize, workflowCommand } from '../render/github.ts';
 import type { Sink } from '../render/sink.ts';
 import { GitHubDeployments } from './github-deployments.ts';
@@ -128,5 +130,21 @@ export function warningWriter(
     } catch {
       // stderr is gone; a warning is not worth failing for.
     }
+  };
+}
+
+/**
+ * The result an error that escaped a release stands for, as the entry point will
+ * report it: a user error keeps its exit code; anything else leaves the state unknown.
+ */
+export function resultOfError(err: unknown): Extract<FerryEvent, { type: 'result' }> {
+  if (isFerryError(err))
+    return { type: 'result', outcome: 'aborted', exitCode: err.exitCode, reason: err.message };
+  const reason = err instanceof Error ? err.message : String(err);
+  return {
+    type: 'result',
+    outcome: 'failed',
+    exitCode: ExitCode.NeedsPerson,
+    reason: `unexpected error: ${reason}`,
   };
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { releaseAnnouncers } from '../../../src/cli/announce/index.ts';
+import { releaseAnnouncers, resultOfError } from '../../../src/cli/announce/index.ts';
 import { notifyKind } from '../../../src/cli/announce/notify.ts';
 import { slackMessage } from '../../../src/cli/announce/slack-message.ts';
 import { ferryConfigSchema } from '../../../src/config/schema.ts';
+import { usageError } from '../../../src/errors.ts';
 import type { FerryEvent } from '../../../src/pipeline/events.ts';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
 
@@ -101,6 +102,31 @@ describe('GitHub deployments', () => {
       },
     );
     expect(sinks).toEqual([]);
+  });
+});
+
+describe('an error that escapes a release', () => {
+  it('is announced as the entry point reports it: a user error keeps its code, a bug is exit 3', () => {
+    expect(resultOfError(usageError('migrate: DROP TABLE orders'))).toEqual({
+      type: 'result',
+      outcome: 'aborted',
+      exitCode: 2,
+      reason: 'migrate: DROP TABLE orders',
+    });
+    expect(resultOfError(new TypeError('x is undefined'))).toMatchObject({
+      outcome: 'failed',
+      exitCode: 3,
+      reason: 'unexpected error: x is undefined',
+    });
+  });
+
+  it('still closes a started GitHub deployment, with error', async () => {
+    const run = announce('staging', 'deploy', actions());
+    for (const e of releaseEvents({ type: 'result', outcome: 'deployed', exitCode: 0 }).slice(0, 3))
+      run.emit(e);
+    run.emit(resultOfError(new Error('boom')));
+    await run.close();
+    expect(github.bodies('POST', /\/statuses$/).map((s) => s.state)).toEqual(['in_progress', 'error']);
   });
 });
 
