@@ -168,7 +168,7 @@ describe('GitHub deployments and notifications (sandbox, fake GitHub, local rece
     const { sha, initialSha } = await seedApp(sandbox, app);
     await sandbox.control.setFaults({ failToStart: [sha] });
     const run = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], {
-      cwd: appDir(app),
+      cwd: appDir(app, { notify: notifyAll }),
       env: actionsEnv(),
       onLine: (line) => {
         if (/step watch start/.test(line))
@@ -181,6 +181,7 @@ describe('GitHub deployments and notifications (sandbox, fake GitHub, local rece
     expect(run.code, run.stderr).toBe(3);
     expect(statuses().map((s) => s.state)).toEqual(['in_progress', 'error']);
     expect(JSON.stringify(slackBodies())).toContain('needs a person');
+    expect(hookBodies()).toMatchObject([{ type: 'result', outcome: 'failed', exitCode: 3, env: 'staging', sha }]);
   });
 
   it('a 403 from GitHub and a Slack error are warnings: the release still deploys with exit 0', async () => {
