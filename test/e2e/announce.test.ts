@@ -110,7 +110,14 @@ describe('GitHub deployments and notifications (sandbox, fake GitHub, local rece
     const [hook] = hookBodies();
     const { ts, ...result } = jsonLines(run.stdout).at(-1)!;
     expect(hook).toEqual({ ...result, ts: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
-    expectNoSecrets(run.stdout + run.stderr + receiver.requests.map((r) => r.body).join('\n'));
+    expectNoSecrets(
+      [
+        run.stdout,
+        run.stderr,
+        ...receiver.requests.map((r) => r.body),
+        ...github.requests.map((r) => r.body),
+      ].join('\n'),
+    );
   });
 
   it('rolled back: in_progress then failure; Slack gets app, env, linked SHA, reason, snapshot, run link (default `on`)', async () => {
@@ -181,7 +188,9 @@ describe('GitHub deployments and notifications (sandbox, fake GitHub, local rece
     expect(run.code, run.stderr).toBe(3);
     expect(statuses().map((s) => s.state)).toEqual(['in_progress', 'error']);
     expect(JSON.stringify(slackBodies())).toContain('needs a person');
-    expect(hookBodies()).toMatchObject([{ type: 'result', outcome: 'failed', exitCode: 3, env: 'staging', sha }]);
+    expect(hookBodies()).toMatchObject([
+      { type: 'result', outcome: 'failed', exitCode: 3, env: 'staging', sha },
+    ]);
   });
 
   it('a 403 from GitHub and a Slack error are warnings: the release still deploys with exit 0', async () => {
