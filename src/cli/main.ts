@@ -132,6 +132,11 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment (stack) name')
       .option('--offline', 'compare the stack program with --base without AWS or the Pulumi CLI', false)
       .option('--base <ref>', 'git ref to compare with in --offline mode', 'HEAD')
+      .option(
+        '--comment',
+        'in a pull request, also post the report as one comment, updated on each run',
+        false,
+      )
       .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p
@@ -140,6 +145,15 @@ const commandTable: Registrar[] = [
       .argument('<action>', 'status | release')
       .argument('<env>', 'environment name')
       .action(action(() => import('./commands/lock.ts'))),
+  (p, action) =>
+    p
+      .command('metrics')
+      .description(
+        'DORA four keys from the release ledger: deploy frequency, lead time, change failure rate, time to restore',
+      )
+      .argument('[env]', 'one environment (default: all in the config)')
+      .option('--since <window>', 'how far back: 48h, 30d, 12w or a date', '30d')
+      .action(action(() => import('./commands/metrics.ts'))),
   (p, action) =>
     p
       .command('sandbox')
