@@ -2,15 +2,15 @@
 // Every input comes from the stack's config (Pulumi.<stack>.yaml); docs/infrastructure.md lists them.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Database } from './components/database.ts';
-import { DeployAccess, type GithubSubject } from './components/deploy-access.ts';
-import { Descriptor } from './components/descriptor.ts';
-import { Firewall } from './components/firewall.ts';
-import { LoadBalancer } from './components/load-balancer.ts';
-import { type NatGatewayMode, Network } from './components/network.ts';
-import { DEFAULT_PROMOTE_TARGET_ENVIRONMENT, PromoteSourceAccess } from './components/promote-source.ts';
-import { Registry } from './components/registry.ts';
-import { Service } from './components/service.ts';
+import { Database } from '../src/stacks/database.ts';
+import { DeployAccess, type GithubSubject } from '../src/stacks/deploy-access.ts';
+import { Descriptor } from '../src/stacks/descriptor.ts';
+import { Firewall } from '../src/stacks/firewall.ts';
+import { LoadBalancer } from '../src/stacks/load-balancer.ts';
+import { type NatGatewayMode, Network } from '../src/stacks/network.ts';
+import { DEFAULT_PROMOTE_TARGET_ENVIRONMENT, PromoteSourceAccess } from '../src/stacks/promote-source.ts';
+import { Registry } from '../src/stacks/registry.ts';
+import { Service } from '../src/stacks/service.ts';
 
 const config = new pulumi.Config();
 const app = config.require('app');

@@ -11,8 +11,8 @@ import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
 
 const RUNNER = fileURLToPath(new URL('./offline-runner.ts', import.meta.url));
-/** What offline mode copies out of the base ref: the Pulumi project and the schemas it may import. */
-const BASE_PATHS = ['stacks', 'src/config'];
+/** What offline mode copies out of the base ref: the Pulumi project, its components and the schemas they import. */
+const BASE_PATHS = ['stacks', 'src/stacks', 'src/config'];
 
 export interface OfflineOptions {
   /** Where ferry runs; the git repository around it holds stacks/. */
@@ -106,7 +106,7 @@ async function resolveCommit(repoRoot: string, ref: string, env: NodeJS.ProcessE
   return found.stdout.trim();
 }
 
-/** Copies the base ref's stacks/ (and src/config) into `dir` with `git archive | tar -x`: no worktree to clean up. */
+/** Copies the base ref's stacks/ (and src/stacks, src/config) into `dir` with `git archive | tar -x`: no worktree to clean up. */
 async function materialise(
   repoRoot: string,
   commit: string,
