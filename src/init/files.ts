@@ -74,11 +74,16 @@ function githubIds(v: InitValues, key: (k: string) => string): string[] {
   ];
 }
 
+/** One OIDC provider per account: production looks up the one staging created when they share it. */
+const oidcProvider = (v: InitValues, env: 'staging' | 'production') =>
+  env === 'production' && v.productionAccount === v.stagingAccount ? 'existing' : 'create';
+const oidcChoice = (v: InitValues) =>
+  `staging ${oidcProvider(v, 'staging')}, production ${oidcProvider(v, 'production')}`;
+
 function stackFile(v: InitValues, env: 'staging' | 'production'): string {
   const key = (k: string) => `${infraProject(v.app)}:${k}`;
   const account = env === 'staging' ? v.stagingAccount : v.productionAccount;
-  // One OIDC provider per account: production looks up the one staging created when they share it.
-  const provider = env === 'production' && v.productionAccount === v.stagingAccount ? 'existing' : 'create';
+  const provider = oidcProvider(v, env);
   const header =
     env === 'staging'
       ? '# Staging: one NAT gateway, a single-AZ database; deploys from pushes to main.'
@@ -136,13 +141,13 @@ export function scaffoldFiles(v: InitValues): ScaffoldFile[] {
 /** What is left after `ferry init`, in order. */
 export function checklist(v: InitValues, written: readonly string[]): string[] {
   const steps = [
-    `Install ferry and the Pulumi SDK at the repository root (npm install --save-dev ferry ...), then commit ${written.length} new files.`,
+    `Review and commit the ${written.length} files above; ferry stays a dev dependency at the repository root (infra/ imports ferry/stacks from there).`,
     ...(v.githubOwnerId && v.githubRepositoryId
       ? []
       : [
           `Set the GitHub ids in infra/Pulumi.staging.yaml and infra/Pulumi.production.yaml: githubOwnerId (gh api repos/${v.githubRepo} --jq .owner.id) and githubRepositoryId (--jq .id).`,
         ]),
-    "Set the OIDC provider option (githubOidcProvider in infra/Pulumi.<env>.yaml): `create` makes the account's GitHub OIDC provider; `existing` if the account already has one.",
+    `Set the OIDC provider option (githubOidcProvider in infra/Pulumi.<env>.yaml; now ${oidcChoice(v)}): \`create\` makes the account's GitHub OIDC provider, \`existing\` uses the one it already has.`,
     'Run `pulumi up` once per stack with admin credentials of its account: cd infra && pulumi stack init staging && pulumi up (then production).',
     `Create the GitHub environment "production" with required reviewers: https://github.com/${v.githubRepo}/settings/environments`,
     'Run `npx ferry doctor staging` and `npx ferry doctor production`: every check must pass.',

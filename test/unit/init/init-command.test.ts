@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,5 +226,40 @@ describe('the workflows ferry init writes', () => {
     expect(preview).not.toContain('id-token');
     expect(preview).toContain('--offline --base origin/main');
     expect(preview).toContain('timeout-minutes: 15');
+  });
+});
+
+describe('bin/ferry init', () => {
+  const FERRY = new URL('../../../bin/ferry', import.meta.url).pathname;
+  const cli = (dir: string, args: string[]) =>
+    spawnSync(process.execPath, [FERRY, 'init', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+
+  it('takes --app and --region with its own flags, and exits 2 naming a missing flag without a terminal', () => {
+    const dir = repo();
+    const missing = cli(dir, ['--app', 'shop', '--region', 'eu-west-1', '--staging-account', '111111111111']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('missing --production-account, --github-repo');
+    const ok = cli(dir, [
+      '--app',
+      'shop',
+      '--region',
+      'eu-west-1',
+      '--staging-account',
+      '111111111111',
+      '--production-account',
+      '222222222222',
+      '--github-repo',
+      'acme/shop',
+    ]);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'ferry.config.json'), 'utf8'))).toMatchObject({
+      app: 'shop',
+      region: 'eu-west-1',
+    });
   });
 });
