@@ -4,8 +4,8 @@
 //   const env = new FerryEnvironment(environmentArgsFromConfig());
 //   export const { descriptor, deployRoleArn, promoteSourceRoleArn, baseUrl, ferryEnvironment } = env.outputs;
 
-// The descriptor's type (`EnvironmentDescriptor`, from descriptor.ts) and schema are ferry's own.
-export { descriptorSchema } from '../config/schema.ts';
+// `EnvironmentDescriptor` (descriptor.ts) is ferry's own descriptor type. Nothing here imports
+// anything at run time but @pulumi/*: the stack program loads no more than it needs.
 export * from './database.ts';
 export * from './deploy-access.ts';
 export * from './descriptor.ts';
