@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { usageError } from '../../errors.ts';
+import { ExitCode, FerryError, usageError } from '../../errors.ts';
 import { checklist, scaffoldFiles } from '../../init/files.ts';
 import { INIT_FIELDS, type InitField, type InitValues } from '../../init/values.ts';
 import type { CliContext } from '../context.ts';
@@ -24,15 +24,38 @@ export interface InitDeps {
   ask?: Ask | undefined;
 }
 
-function terminalAsk(ctx: CliContext): Ask | undefined {
+/**
+ * Questions on the terminal. Lines are queued as they arrive: answers typed (or pasted) ahead
+ * of their question are kept, not dropped. Ctrl+C or Ctrl+D ends it with nothing written.
+ */
+function terminalAsk(ctx: CliContext): { ask: Ask; close: () => void } | undefined {
   if (!process.stdin.isTTY || !ctx.isTTY) return undefined;
-  return async (question) => {
-    const rl = createInterface({ input: process.stdin, output: ctx.stderr });
-    try {
-      return (await rl.question(`${question}: `)).trim();
-    } finally {
-      rl.close();
-    }
+  const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  const queued: string[] = [];
+  let waiting: ((line: string | undefined) => void) | undefined;
+  let closed = false;
+  const deliver = (line: string | undefined) => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.(line);
+  };
+  rl.on('line', (line) => (waiting ? deliver(line) : queued.push(line)));
+  rl.on('SIGINT', () => rl.close());
+  rl.on('close', () => {
+    closed = true;
+    deliver(undefined);
+  });
+  return {
+    ask: async (question) => {
+      rl.setPrompt(`${question}: `);
+      rl.prompt();
+      const line =
+        queued.shift() ?? (closed ? undefined : await new Promise<string | undefined>((r) => (waiting = r)));
+      if (line === undefined)
+        throw new FerryError('init: cancelled; nothing was written', ExitCode.Interrupted);
+      return line.trim();
+    },
+    close: () => rl.close(),
   };
 }
 
@@ -90,8 +113,13 @@ async function gatherValues(
  * Writes nothing when any of those files exists, unless --force.
  */
 export async function run(options: InitOptions, ctx: CliContext, deps: InitDeps = {}): Promise<number> {
-  const ask = 'ask' in deps ? deps.ask : terminalAsk(ctx);
-  const values = await gatherValues(options, ctx, ask);
+  const terminal = 'ask' in deps ? undefined : terminalAsk(ctx);
+  let values: InitValues;
+  try {
+    values = await gatherValues(options, ctx, 'ask' in deps ? deps.ask : terminal?.ask);
+  } finally {
+    terminal?.close();
+  }
   const files = scaffoldFiles(values);
   const existing = files.filter((f) => existsSync(join(ctx.cwd, f.path))).map((f) => f.path);
   if (existing.length > 0 && !options.force) {
