@@ -125,17 +125,30 @@ const infraPackage = (v: InitValues) =>
     2,
   )}\n`;
 
+/** What `ferry init` writes, whatever the answers: checked for existing files before anything is asked. */
+export const SCAFFOLD_PATHS = [
+  'ferry.config.json',
+  'infra/Pulumi.yaml',
+  'infra/Pulumi.staging.yaml',
+  'infra/Pulumi.production.yaml',
+  'infra/index.ts',
+  'infra/package.json',
+  '.github/workflows/deploy.yml',
+  '.github/workflows/preview.yml',
+] as const;
+
 export function scaffoldFiles(v: InitValues): ScaffoldFile[] {
-  return [
-    { path: 'ferry.config.json', content: `${JSON.stringify(ferryConfig(v), null, 2)}\n` },
-    { path: 'infra/Pulumi.yaml', content: projectFile(v) },
-    { path: 'infra/Pulumi.staging.yaml', content: stackFile(v, 'staging') },
-    { path: 'infra/Pulumi.production.yaml', content: stackFile(v, 'production') },
-    { path: 'infra/index.ts', content: PROGRAM },
-    { path: 'infra/package.json', content: infraPackage(v) },
-    { path: '.github/workflows/deploy.yml', content: deployWorkflow() },
-    { path: '.github/workflows/preview.yml', content: previewWorkflow() },
-  ];
+  const content: Record<(typeof SCAFFOLD_PATHS)[number], string> = {
+    'ferry.config.json': `${JSON.stringify(ferryConfig(v), null, 2)}\n`,
+    'infra/Pulumi.yaml': projectFile(v),
+    'infra/Pulumi.staging.yaml': stackFile(v, 'staging'),
+    'infra/Pulumi.production.yaml': stackFile(v, 'production'),
+    'infra/index.ts': PROGRAM,
+    'infra/package.json': infraPackage(v),
+    '.github/workflows/deploy.yml': deployWorkflow(),
+    '.github/workflows/preview.yml': previewWorkflow(),
+  };
+  return SCAFFOLD_PATHS.map((path) => ({ path, content: content[path] }));
 }
 
 /** What is left after `ferry init`, in order. */

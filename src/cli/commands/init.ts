@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, FerryError, usageError } from '../../errors.ts';
-import { checklist, scaffoldFiles } from '../../init/files.ts';
+import { checklist, SCAFFOLD_PATHS, scaffoldFiles } from '../../init/files.ts';
 import { INIT_FIELDS, type InitField, type InitValues } from '../../init/values.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
@@ -113,6 +113,14 @@ async function gatherValues(
  * Writes nothing when any of those files exists, unless --force.
  */
 export async function run(options: InitOptions, ctx: CliContext, deps: InitDeps = {}): Promise<number> {
+  // Before any question: finding out after answering them that nothing can be written is a waste.
+  const existing: string[] = SCAFFOLD_PATHS.filter((path) => existsSync(join(ctx.cwd, path)));
+  if (existing.length > 0 && !options.force) {
+    throw usageError(
+      `init: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written`,
+      'move them away, or pass --force to overwrite them',
+    );
+  }
   const terminal = 'ask' in deps ? undefined : terminalAsk(ctx);
   let values: InitValues;
   try {
@@ -121,13 +129,6 @@ export async function run(options: InitOptions, ctx: CliContext, deps: InitDeps 
     terminal?.close();
   }
   const files = scaffoldFiles(values);
-  const existing = files.filter((f) => existsSync(join(ctx.cwd, f.path))).map((f) => f.path);
-  if (existing.length > 0 && !options.force) {
-    throw usageError(
-      `init: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing was written`,
-      'move them away, or pass --force to overwrite them',
-    );
-  }
   const out = new DataOutput(ctx);
   for (const file of files) {
     if (!ctx.globals.dryRun) {

@@ -107,6 +107,19 @@ describe('ferry init', () => {
     expect(existsSync(join(dir, '.github/workflows/preview.yml'))).toBe(false);
   });
 
+  it('refuses before asking anything when a file exists', async () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'ferry.config.json'), '{}');
+    const asked: string[] = [];
+    const ask = async (q: string) => {
+      asked.push(q);
+      return '';
+    };
+    const err = await failure(init(dir, {}, { app: undefined, region: undefined } as never, ask));
+    expect(err.message).toContain('ferry.config.json already exists');
+    expect(asked).toEqual([]);
+  });
+
   it('overwrites existing files with --force', async () => {
     const dir = repo();
     writeFileSync(join(dir, 'ferry.config.json'), '{"mine": true}');
