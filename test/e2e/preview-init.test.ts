@@ -1,14 +1,13 @@
 // `ferry init` then `ferry preview --offline` in a user's repository: the infra/ project is found,
 // and its program (importing `ferry/stacks`) runs at the working tree and at the base ref.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkFerryPackage } from '../support/ferry-package.ts';
 import { runFerry } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PATH = process.env.PATH ?? '';
 
 let scratch: string;
@@ -26,20 +25,7 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'ferry-preview-init-'));
   repo = join(scratch, 'app');
   mkdirSync(repo);
-  // node_modules/ferry as an install provides it: `ferry/stacks` is the package's stacks export.
-  // (A shim outside node_modules stands in for the compiled package: Node strips types only there.)
-  const shim = join(scratch, 'ferry-package');
-  mkdirSync(shim);
-  writeFileSync(
-    join(shim, 'package.json'),
-    JSON.stringify({ name: 'ferry', type: 'module', exports: { './stacks': './stacks.ts' } }),
-  );
-  writeFileSync(
-    join(shim, 'stacks.ts'),
-    `export * from ${JSON.stringify(join(ROOT, 'src/stacks/index.ts'))};\n`,
-  );
-  mkdirSync(join(repo, 'node_modules'));
-  symlinkSync(shim, join(repo, 'node_modules', 'ferry'));
+  linkFerryPackage(repo, join(scratch, 'ferry-package'));
   writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
   writeFileSync(join(repo, 'package.json'), '{ "name": "app", "private": true }\n');
   const init = await ferry([

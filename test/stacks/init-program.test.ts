@@ -1,14 +1,13 @@
-// The Pulumi program `ferry init` writes runs under mocks as the user's infra/ would, with
-// `ferry/stacks` standing for this checkout's src/stacks (the package export in an install).
+// The Pulumi program `ferry init` writes runs under mocks as the user's infra/ would, its
+// `ferry/stacks` resolved through node_modules/ferry to this checkout's src/stacks.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { infraProject, scaffoldFiles } from '../../src/init/files.ts';
 import type { InitValues } from '../../src/init/values.ts';
+import { linkFerryPackage } from '../support/ferry-package.ts';
 import { runStack } from './harness.ts';
-
-vi.mock('ferry/stacks', () => import('../../src/stacks/index.ts'));
 
 const VALUES: InitValues = {
   app: 'cart',
@@ -20,13 +19,15 @@ const VALUES: InitValues = {
   githubRepositoryId: '7654321',
 };
 
-const root = mkdtempSync(join(tmpdir(), 'ferry-init-program-'));
+const scratch = mkdtempSync(join(tmpdir(), 'ferry-init-program-'));
+const root = join(scratch, 'app');
+linkFerryPackage(root, join(scratch, 'ferry-package'));
 for (const file of scaffoldFiles(VALUES)) {
   mkdirSync(dirname(join(root, file.path)), { recursive: true });
   writeFileSync(join(root, file.path), file.content);
 }
 const at = { dir: `${join(root, 'infra')}/`, project: infraProject(VALUES.app) };
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 beforeEach(() => {
   vi.resetModules();
 });
