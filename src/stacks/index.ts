@@ -10,6 +10,7 @@ export * from './database.ts';
 export * from './deploy-access.ts';
 export * from './descriptor.ts';
 export * from './environment.ts';
+export * from './environment-config.ts';
 export * from './firewall.ts';
 export * from './iam.ts';
 export * from './load-balancer.ts';
