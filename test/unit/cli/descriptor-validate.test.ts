@@ -57,6 +57,7 @@ describe('ferry descriptor validate', () => {
     const c = capture(dir);
     expect(await run({ args: ['validate', file('ok.json', VALID)] }, c.ctx)).toBe(0);
     expect(c.stdout()).toContain('a valid environment descriptor');
+    expect(c.stdout()).not.toContain('warnings');
     expect(c.stderr()).toBe('');
   });
 
@@ -95,6 +96,23 @@ describe('ferry descriptor validate', () => {
       expect.arrayContaining(['app', 'accountId', 'services.0.baseUrl', 'repository.uri', 'network.subnets']),
     );
     expect(events.at(-1)).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2, valid: false });
+  });
+
+  it('warns, still exit 0, about values that disagree with each other', async () => {
+    const c = capture(dir);
+    const odd = {
+      ...VALID,
+      repository: { name: 'shop-staging', uri: '222222222222.dkr.ecr.us-east-1.amazonaws.com/shop-other' },
+      network: { ...VALID.network, securityGroups: ['shop-tasks'] },
+    };
+    expect(await run({ args: ['validate', file('odd.json', odd)] }, c.ctx)).toBe(0);
+    expect(c.stderr().trim().split('\n')).toEqual([
+      'warning: repository.uri: is in account 222222222222, but accountId is 111111111111',
+      'warning: repository.uri: is in region us-east-1, but region is eu-west-1',
+      'warning: repository.uri: names repository "shop-other", but repository.name is "shop-staging"',
+      'warning: network.securityGroups.0: "shop-tasks" is not a security group id (sg-...)',
+    ]);
+    expect(c.stdout()).toContain('(see the warnings above)');
   });
 
   it('refuses a file that is missing or not JSON, and an unknown action, with exit 2', async () => {
