@@ -3,9 +3,9 @@
 #   - buildah, skopeo and docker-registry (real OCI images and registry for the sandbox and tests)
 #   - PostgreSQL 15 (the sandbox's real mode runs one cluster per RDS instance; its server
 #     programs run as the package's `postgres` user when this runs as root, as CI does)
-#   - Node >= 22: when the machine's node is older, a Node 24 binary from the npm registry
-#     (package `node`) is installed into node_modules, where npm scripts and npx find it first
-#   - the project's npm dependencies (npm ci)
+#   - the project's npm dependencies (npm ci), among them a Node 24 binary from the npm registry
+#     (the dev dependency `node`): npm scripts and npx find it first in node_modules/.bin, so tests,
+#     the demo and the benchmarks run on Node 24 even where the machine's own node is older
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,9 +29,4 @@ fi
 echo "setup: npm ci" >&2
 npm ci --no-audit --no-fund --loglevel=error
 
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 22 ]; then
-  echo "setup: node $(node --version) is older than 22; adding Node 24 from the npm registry to node_modules/.bin" >&2
-  npm install --no-save --no-audit --no-fund --loglevel=error node@24
-fi
 echo "setup: ready (node for npm scripts: $(npm exec --offline -- node --version))" >&2

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
@@ -18,9 +19,11 @@ import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
 import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
 import { readServiceStatus } from '../pipeline/status.ts';
+import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
+import type { Sink } from './render/sink.ts';
 import { systemClock } from './system-clock.ts';
 
 export const DEFAULT_POLL_INTERVAL = '5s';
@@ -124,7 +127,7 @@ export async function openEnvironment(
   return { ports, descriptor };
 }
 
-export function reporterFor(ctx: CliContext, title: string): Reporter {
+export function reporterFor(ctx: CliContext, title: string, sinks: Sink[] = []): Reporter {
   return createReporter({
     mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, env: ctx.env }),
     stdout: ctx.stdout,
@@ -132,6 +135,7 @@ export function reporterFor(ctx: CliContext, title: string): Reporter {
     env: ctx.env,
     title,
     verbose: ctx.globals.verbose,
+    sinks,
   });
 }
 
@@ -193,7 +197,9 @@ export async function runReleaseCommand(
   request: Omit<ReleaseRequest, CommonRequestFields>,
   before?: (reporter: Reporter) => void | Promise<void>,
 ): Promise<number> {
-  const reporter = reporterFor(ctx, title);
+  const runId = newRunId();
+  const announcers = announcersFor(ctx, setup, request, runId);
+  const reporter = reporterFor(ctx, title, announcers);
   try {
     await before?.(reporter);
     const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
@@ -202,13 +208,47 @@ export async function runReleaseCommand(
       timeoutMs: setup.timeoutMs,
       dryRun: ctx.globals.dryRun,
       owner: lockOwner(ctx.env),
-      runId: newRunId(),
+      runId,
+      // A rollback redeploys an old commit: its age is not a lead time.
+      ...(request.kind === 'rollback' ? {} : await commitTimeOf(ctx, request.sha)),
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;
+  } catch (err) {
+    // The entry point prints this error; the people watching hear about it too.
+    for (const sink of announcers) sink.emit(resultOfError(err));
+    throw err;
   } finally {
     await reporter.close();
   }
+}
+
+/** The commit's time from the config file's repository, for the ledger (lead time); nothing when unknown. */
+async function commitTimeOf(ctx: CliContext, sha: string): Promise<{ committedAt?: string }> {
+  const committedAt = await commitTime(dirname(resolve(ctx.cwd, ctx.globals.config)), sha, ctx.env);
+  return committedAt ? { committedAt } : {};
+}
+
+/** GitHub deployments and notifications for a release, from the environment read here once. */
+function announcersFor(
+  ctx: CliContext,
+  setup: Setup,
+  request: Omit<ReleaseRequest, CommonRequestFields>,
+  runId: string,
+): Sink[] {
+  return releaseAnnouncers(
+    {
+      app: setup.app,
+      env: request.env,
+      sha: request.sha,
+      command: request.promotion ? 'promote' : request.kind === 'rollback' ? 'rollback' : 'deploy',
+      config: setup.config,
+      ...(request.descriptor.services[0] ? { environmentUrl: request.descriptor.services[0].baseUrl } : {}),
+      ferryRunId: runId,
+      dryRun: ctx.globals.dryRun,
+    },
+    { env: ctx.env, now: () => new Date(), warn: warningWriter(ctx.stderr, ctx.env) },
+  );
 }
 
 /**

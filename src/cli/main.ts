@@ -132,6 +132,11 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment (stack) name')
       .option('--offline', 'compare the stack program with --base without AWS or the Pulumi CLI', false)
       .option('--base <ref>', 'git ref to compare with in --offline mode', 'HEAD')
+      .option(
+        '--comment',
+        'in a pull request, also post the report as one comment, updated on each run',
+        false,
+      )
       .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p
@@ -140,6 +145,39 @@ const commandTable: Registrar[] = [
       .argument('<action>', 'status | release')
       .argument('<env>', 'environment name')
       .action(action(() => import('./commands/lock.ts'))),
+  (p, action) =>
+    p
+      .command('metrics')
+      .description(
+        'DORA four keys from the release ledger: deploy frequency, lead time, change failure rate, time to restore',
+      )
+      .argument('[env]', 'one environment (default: all in the config)')
+      .option('--since <window>', 'how far back: 48h, 30d, 12w or a date', '30d')
+      .action(action(() => import('./commands/metrics.ts'))),
+  (p, action) =>
+    p
+      .command('init')
+      .description(
+        'scaffold ferry.config.json, infra/ (Pulumi on ferry/stacks) and the deploy and preview workflows here',
+      )
+      .option('--staging-account <id>', 'AWS account id of staging (12 digits)')
+      .option('--production-account <id>', 'AWS account id of production (may equal staging)')
+      .option('--github-repo <owner/repo>', 'GitHub repository whose workflows may deploy')
+      .option('--github-owner-id <id>', 'numeric owner id (gh api repos/OWNER/REPO --jq .owner.id)')
+      .option('--github-repository-id <id>', 'numeric repository id (gh api repos/OWNER/REPO --jq .id)')
+      .option('--force', 'overwrite files that already exist', false)
+      .addHelpText(
+        'after',
+        '\nAlso reads the global --app and --region. Missing values are asked on a terminal; without one, each missing flag is an error.',
+      )
+      .action(action(() => import('./commands/init.ts'))),
+  (p, action) =>
+    p
+      .command('descriptor')
+      .description('check an environment descriptor file (for infrastructure not made by ferry/stacks)')
+      .argument('<action>', 'validate')
+      .argument('<file>', 'descriptor JSON file')
+      .action(action(() => import('./commands/descriptor.ts'))),
   (p, action) =>
     p
       .command('sandbox')

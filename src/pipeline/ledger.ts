@@ -18,6 +18,8 @@ export interface ReleaseRecord {
   startedAt: string;
   finishedAt: string;
   steps: { name: StepName; ms: number }[];
+  /** When the SHA was committed, if git knew (records before ferry kept it have none): `ferry metrics` lead time. */
+  committedAt?: string;
 }
 
 export async function recordRelease(
@@ -37,6 +39,7 @@ export async function recordRelease(
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     steps: record.steps.map((s) => ({ name: s.name, ms: s.ms })),
+    ...(record.committedAt ? { committedAt: record.committedAt } : {}),
   };
   return params.put(ledgerParameter(app, env), JSON.stringify(ordered));
 }

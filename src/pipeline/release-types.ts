@@ -18,6 +18,8 @@ export interface ReleaseRequest {
   runId: string;
   /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
   actor?: string;
+  /** When the SHA was committed (ISO-8601, from git when the clone has it): the ledger keeps it for lead time. */
+  committedAt?: string;
   /** For a rollback: the recorded release to return to. */
   rollbackTo?: { digest: string; taskDefinitionArn: string | null };
   /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */

@@ -128,6 +128,7 @@ export async function record(
       startedAt: startedAt.toISOString(),
       finishedAt: deps.clock.now().toISOString(),
       steps: state.steps.timings.filter((t) => t.name !== 'record'),
+      ...(req.committedAt ? { committedAt: req.committedAt } : {}),
     });
     step.done();
   } catch (err) {

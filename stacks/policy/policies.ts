@@ -1,7 +1,7 @@
 // The mandatory rules of the ferry stacks. Exported without a PolicyPack so that tests can
 // call them: `new PolicyPack()` (in index.ts) starts a gRPC server as soon as it runs.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy';
-import { type PolicyStatement, toList, wildcardProblems } from '../components/iam.ts';
+import { type PolicyStatement, toList, wildcardProblems } from '../../src/stacks/iam.ts';
 
 const RDS_INSTANCE = 'aws:rds/instance:Instance';
 const RDS_CLUSTER = 'aws:rds/cluster:Cluster';

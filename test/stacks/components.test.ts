@@ -1,41 +1,37 @@
 // The components' pure helpers and argument checks, without running Pulumi.
 import { describe, expect, it } from 'vitest';
 import { descriptorSchema } from '../../src/config/schema.ts';
-import { databaseProfile, normalizeDatabaseArgs } from '../../stacks/components/database.ts';
+import { databaseProfile, normalizeDatabaseArgs } from '../../src/stacks/database.ts';
 import {
   deployPolicy,
   githubSubjects,
   githubTrustPolicy,
   normalizeDeployAccessArgs,
-} from '../../stacks/components/deploy-access.ts';
-import { buildDescriptor, descriptorParameterName } from '../../stacks/components/descriptor.ts';
-import { publicPorts } from '../../stacks/components/firewall.ts';
-import { wildcardProblems } from '../../stacks/components/iam.ts';
-import {
-  listenerPlan,
-  normalizeLoadBalancerArgs,
-  publicBaseUrl,
-} from '../../stacks/components/load-balancer.ts';
+} from '../../src/stacks/deploy-access.ts';
+import { buildDescriptor, descriptorParameterName } from '../../src/stacks/descriptor.ts';
+import { publicPorts } from '../../src/stacks/firewall.ts';
+import { wildcardProblems } from '../../src/stacks/iam.ts';
+import { listenerPlan, normalizeLoadBalancerArgs, publicBaseUrl } from '../../src/stacks/load-balancer.ts';
 import {
   natGatewayCount,
   natGatewayIndexFor,
   natMonthlyCostUsd,
   normalizeNetworkArgs,
   subnetCidrs,
-} from '../../stacks/components/network.ts';
+} from '../../src/stacks/network.ts';
 import {
   normalizePromoteSourceAccessArgs,
   promoteSourcePolicy,
   promoteSourceSubjects,
-} from '../../stacks/components/promote-source.ts';
-import { lifecyclePolicy, normalizeRegistryArgs } from '../../stacks/components/registry.ts';
+} from '../../src/stacks/promote-source.ts';
+import { lifecyclePolicy, normalizeRegistryArgs } from '../../src/stacks/registry.ts';
 import {
   containerDefinitions,
   deploymentSettings,
   normalizeServiceArgs,
   passwordSecretRef,
   SERVICE_IGNORE_CHANGES,
-} from '../../stacks/components/service.ts';
+} from '../../src/stacks/service.ts';
 import { expiredBy } from './lifecycle-sim.ts';
 
 describe('network helpers', () => {

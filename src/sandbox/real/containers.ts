@@ -65,30 +65,36 @@ export function leafDescendants(pid: number): number[] {
 export class BuildahContainers {
   readonly #storage: BuildahStorage;
   readonly #reaper: Reaper;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #authFile: string;
   readonly #running = new Set<ChildProcess>();
 
   constructor(opts: { storage: BuildahStorage; reaper: Reaper; authFile: string }) {
     this.#storage = opts.storage;
     this.#reaper = opts.reaper;
-    this.#env = { ...process.env, REGISTRY_AUTH_FILE: opts.authFile, BUILDAH_ISOLATION: 'chroot' };
+    this.#authFile = opts.authFile;
     opts.reaper.removeContainersLater(opts.storage.root, opts.storage.runroot);
   }
 
   #buildah(args: string[]) {
-    return exec('buildah', [...storageArgs(this.#storage), ...args], { env: this.#env });
+    return exec('buildah', [...storageArgs(this.#storage), ...args]);
   }
 
   /** Pulls `image` (by digest) unless present, and makes a working container named `name`. */
   async create(name: string, image: string): Promise<{ config: ImageConfig; history: string[] }> {
-    await this.#buildah(['from', '--tls-verify=false', '--name', name, `docker://${image}`]).catch(
-      async (err: Error) => {
-        // A registry hiccup must not hide a present image: try the local copy once.
-        await this.#buildah(['from', '--pull-never', '--name', name, image]).catch(() => {
-          throw err;
-        });
-      },
-    );
+    await this.#buildah([
+      'from',
+      '--tls-verify=false',
+      '--authfile',
+      this.#authFile,
+      '--name',
+      name,
+      `docker://${image}`,
+    ]).catch(async (err: Error) => {
+      // A registry hiccup must not hide a present image: try the local copy once.
+      await this.#buildah(['from', '--pull-never', '--name', name, image]).catch(() => {
+        throw err;
+      });
+    });
     const { stdout } = await this.#buildah(['inspect', '--type', 'container', name]);
     const inspected = JSON.parse(stdout) as {
       OCIv1?: { config?: ImageConfig; history?: { created_by?: string }[] };
@@ -107,7 +113,6 @@ export class BuildahContainers {
     args.push(spec.container, '--', ...spec.argv);
     // Its own process group, so that stopping or reaping it reaches everything buildah started.
     const child = spawn('buildah', args, {
-      env: this.#env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

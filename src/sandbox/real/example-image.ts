@@ -93,43 +93,37 @@ export async function buildExampleImage(options: BuildExampleOptions): Promise<{
   const work = await mkdtemp(join(tmpdir(), 'ferry-example-build-'));
   try {
     await writeFile(join(work, 'auth.json'), '{"auths":{}}');
-    const env = { ...process.env, REGISTRY_AUTH_FILE: join(work, 'auth.json'), BUILDAH_ISOLATION: 'chroot' };
-    await exec(
-      'buildah',
-      [
-        ...storageArgs(storage),
-        'bud',
-        '--isolation',
-        'chroot',
-        '--pull-never',
-        '--build-arg',
-        `BASE=${base}`,
-        '--build-arg',
-        `BROKEN=${options.broken ?? ''}`,
-        '-f',
-        join(EXAMPLE_APP_DIR, 'Dockerfile'),
-        '-t',
-        options.image,
-        EXAMPLE_APP_DIR,
-      ],
-      { env },
-    );
+    const authFile = join(work, 'auth.json');
+    await exec('buildah', [
+      ...storageArgs(storage),
+      'bud',
+      '--isolation',
+      'chroot',
+      '--pull-never',
+      '--build-arg',
+      `BASE=${base}`,
+      '--build-arg',
+      `BROKEN=${options.broken ?? ''}`,
+      '-f',
+      join(EXAMPLE_APP_DIR, 'Dockerfile'),
+      '-t',
+      options.image,
+      EXAMPLE_APP_DIR,
+    ]);
     const digestFile = join(work, 'digest');
     // Uncompressed layers: on loopback, gzip would cost more than the bytes it saves.
-    await exec(
-      'buildah',
-      [
-        ...storageArgs(storage),
-        'push',
-        '--tls-verify=false',
-        '--disable-compression',
-        '--digestfile',
-        digestFile,
-        options.image,
-        `docker://${options.image}`,
-      ],
-      { env },
-    );
+    await exec('buildah', [
+      ...storageArgs(storage),
+      'push',
+      '--authfile',
+      authFile,
+      '--tls-verify=false',
+      '--disable-compression',
+      '--digestfile',
+      digestFile,
+      options.image,
+      `docker://${options.image}`,
+    ]);
     return { digest: (await readFile(digestFile, 'utf8')).trim() };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -6,11 +6,7 @@ export interface ExecResult {
 }
 
 /** Runs a command to completion; rejects with its last stderr line when it exits non-zero. */
-export function exec(
-  command: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): Promise<ExecResult> {
+export function exec(command: string, args: string[], options: { cwd?: string } = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { ...options, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {

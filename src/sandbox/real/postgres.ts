@@ -146,15 +146,13 @@ export class PostgresClusters {
       postmaster: child,
     };
     try {
-      await this.#client('psql', instance, [
-        '-d',
-        'postgres',
+      await this.#client('psql', instance, 'postgres', [
         '-v',
         'ON_ERROR_STOP=1',
         '-c',
         'CREATE DATABASE app',
       ]);
-      if (restoreFrom) await this.#client('pg_restore', instance, ['-d', 'app', '--no-owner', restoreFrom]);
+      if (restoreFrom) await this.#client('pg_restore', instance, 'app', ['--no-owner', restoreFrom]);
     } catch (err) {
       await this.#shutDown(child);
       throw err;
@@ -225,45 +223,31 @@ export class PostgresClusters {
     if (child.pid) this.#reaper.forgetPostmaster(child.pid);
   }
 
-  async #client(program: string, instance: PgInstance, args: string[]): Promise<void> {
-    await exec(
-      await this.#binary(program),
-      ['-h', '127.0.0.1', '-p', String(instance.port), '-U', instance.user, ...args],
-      {
-        env: { ...process.env, PGPASSWORD: instance.password, PGCONNECT_TIMEOUT: '10' },
-      },
-    );
+  /** Runs a PostgreSQL client program against `database` of the instance; resolves with its stdout. */
+  async #client(program: string, instance: PgInstance, database: string, args: string[]): Promise<string> {
+    // The connection string carries the password, so the client needs no environment of its own.
+    const conninfo = `host=127.0.0.1 port=${instance.port} user=${instance.user} password=${instance.password} dbname=${database} connect_timeout=10`;
+    const { stdout } = await exec(await this.#binary(program), ['-d', conninfo, ...args]);
+    return stdout;
   }
 
   /** A consistent backup of the instance's database, as `pg_dump -Fc` writes it. */
   async dump(identifier: string, file: string): Promise<void> {
     const instance = await this.ensure(identifier);
     await mkdir(join(file, '..'), { recursive: true });
-    await this.#client('pg_dump', instance, ['-d', 'app', '-Fc', '-f', file]);
+    await this.#client('pg_dump', instance, 'app', ['-Fc', '-f', file]);
   }
 
   /** Runs SQL through psql and returns its unaligned, tuples-only output (for tests and tools). */
   async query(identifier: string, sql: string, database = 'app'): Promise<string> {
     const instance = await this.ensure(identifier);
-    const { stdout } = await exec(
-      await this.#binary('psql'),
-      [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(instance.port),
-        '-U',
-        instance.user,
-        '-d',
-        database,
-        '-AtX',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-c',
-        sql,
-      ],
-      { env: { ...process.env, PGPASSWORD: instance.password } },
-    );
+    const stdout = await this.#client('psql', instance, database, [
+      '-AtX',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      sql,
+    ]);
     return stdout;
   }
 
