@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPT = fileURLToPath(new URL('./reaper-process.ts', import.meta.url));
+// From the sources the script is .ts; in the published package (compiled to dist/) it is .js.
+const SCRIPT = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? './reaper-process.ts' : './reaper-process.js', import.meta.url),
+);
 
 /**
  * Guarantees that nothing real mode starts outlives the sandbox, even when the sandbox is killed
