@@ -47,11 +47,14 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
     },
   });
   try {
+    const databases: string[] = [];
     if (args.seed) {
       const { descriptors } = await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
       // Real mode: the seeded databases are real PostgreSQL clusters from the start.
-      for (const d of Object.values(descriptors))
-        if (d.database) await sandbox.real?.databaseUrl(d.database.identifier);
+      for (const d of Object.values(descriptors)) {
+        const url = d.database && (await sandbox.real?.databaseUrl(d.database.identifier));
+        if (url) databases.push(`  ${d.database!.identifier}: ${url}`);
+      }
     }
     if (ctx.globals.json) {
       ctx.stdout.write(
@@ -65,6 +68,7 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
       ...(sandbox.real
         ? [`Real mode: containers, PostgreSQL and snapshots under ${sandbox.real.stateDir}`]
         : []),
+      ...(databases.length > 0 ? ['Databases (real PostgreSQL):', ...databases] : []),
       'In another shell:',
       `  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_REGION=${ctx.globals.region ?? 'eu-west-1'}`,
       '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',

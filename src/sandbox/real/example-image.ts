@@ -124,7 +124,10 @@ export async function buildExampleImage(options: BuildExampleOptions): Promise<{
       options.image,
       `docker://${options.image}`,
     ]);
-    return { digest: (await readFile(digestFile, 'utf8')).trim() };
+    const digest = (await readFile(digestFile, 'utf8')).trim();
+    // The registry has it now; the build storage keeps only the node base between runs.
+    await exec('buildah', [...storageArgs(storage), 'rmi', options.image]).catch(() => undefined);
+    return { digest };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -63,7 +63,6 @@ export class RealMode {
         deps.parameter(ref.startsWith('arn:') ? ref.slice(ref.indexOf(':parameter') + 10) : ref),
       writeLog: deps.writeLog,
       realDelay: deps.realDelay,
-      log: deps.log,
     });
     this.databases = this.#databases();
   }

@@ -12,7 +12,6 @@ export interface TaskRuntimeDeps {
   writeLog: (group: string, stream: string, line: string) => void;
   /** Real milliseconds for simulated ones (stop timeouts follow the sandbox's clock). */
   realDelay: (simulatedMs: number) => number;
-  log: (line: string) => void;
 }
 
 interface Prepared {
