@@ -50,6 +50,11 @@ export class SandboxControl {
     return this.#call<unknown>('DELETE', 'requests').then(() => undefined);
   }
 
+  /** Sets a seeded CloudWatch alarm's state, as if its metric had crossed (or recovered). */
+  setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', reason?: string): Promise<unknown> {
+    return this.#call('POST', 'alarms', { name, state, ...(reason ? { reason } : {}) });
+  }
+
   setTimeScale(scale: number): Promise<{ scale: number }> {
     return this.#call('POST', 'time', { scale });
   }

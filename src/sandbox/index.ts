@@ -4,6 +4,7 @@ import { SandboxControl } from './control-client.ts';
 import { startRegistry } from './registry.ts';
 import { RegistryClient } from './registry-client.ts';
 import { createSandboxServer } from './server.ts';
+import { cloudwatchService } from './services/cloudwatch.ts';
 import { ecrService } from './services/ecr.ts';
 import { ecsService } from './services/ecs.ts';
 import { elbv2Service } from './services/elbv2.ts';
@@ -52,6 +53,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ecrService(world.ecr, world.now),
         ssmService(world.ssm, world.now),
         logsService(world.logs),
+        cloudwatchService(world.alarms),
       ],
       query: [
         stsService(world.sts, world.now),

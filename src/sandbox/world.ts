@@ -4,6 +4,7 @@ import { EcsStore } from './ecs/store.ts';
 import { FaultStore } from './faults.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
+import { AlarmStore } from './services/cloudwatch.ts';
 import { EcrStore } from './services/ecr-store.ts';
 import { LogsStore } from './services/logs.ts';
 import { RdsStore } from './services/rds.ts';
@@ -25,6 +26,7 @@ export interface World {
   ecs: EcsEngine;
   rds: RdsStore;
   logs: LogsStore;
+  alarms: AlarmStore;
 }
 
 export function createWorld(opts: {
@@ -55,5 +57,6 @@ export function createWorld(opts: {
     }),
     rds: new RdsStore(),
     logs,
+    alarms: new AlarmStore(),
   };
 }
