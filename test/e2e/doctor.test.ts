@@ -109,3 +109,35 @@ describe('ferry doctor', () => {
     expect(await sandbox.control.requests()).toEqual([]);
   }, 30_000);
 });
+
+describe('a deployment alarm already in ALARM', () => {
+  it('makes ferry deploy warn before UpdateService, and the release still goes out with the alarms attached', async () => {
+    const app = 'alarm-warn';
+    const { sha } = await seedApp(sandbox, app);
+    await sandbox.control.setAlarm(
+      `${app}-staging-unhealthy-hosts`,
+      'ALARM',
+      'Threshold Crossed: 2 datapoints >= 1',
+    );
+    const run = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], {
+      cwd: appDir(app),
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const warning = run.stderr
+      .split('\n')
+      .find((l) =>
+        l.includes(
+          `deployment alarm ${app}-staging-unhealthy-hosts of ${app}-staging-web is already in ALARM`,
+        ),
+      );
+    expect(warning).toBeDefined();
+    expect(warning).toContain('no alarm-based rollback');
+    const requests = await sandbox.control.requests();
+    const mine = requests.filter((r) => JSON.stringify(r.params).includes(app));
+    const describeAlarms = mine.findIndex((r) => r.operation === 'DescribeAlarms');
+    const update = mine.findIndex((r) => r.operation === 'UpdateService');
+    expect(describeAlarms).toBeGreaterThanOrEqual(0);
+    expect(describeAlarms).toBeLessThan(update);
+  }, 60_000);
+});
