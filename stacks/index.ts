@@ -87,7 +87,8 @@ const service = new Service(name, {
   targetGroupArn: loadBalancer.targetGroupArn,
   targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
   loadBalancerArnSuffix: loadBalancer.arnSuffix,
-  dependsOn: loadBalancer.listeners,
+  // Tasks need the listeners (target group in use) and the NAT routes (image pulls) from their first launch.
+  dependsOn: [...loadBalancer.listeners, ...network.privateRouting],
   repositoryArn: registry.repositoryArn,
   database: {
     host: database.address,
@@ -107,6 +108,7 @@ const service = new Service(name, {
   logRetentionDays: config.getNumber('logRetentionDays'),
   containerInsights: config.getBoolean('containerInsights') ?? production,
   alarm5xxThreshold: config.getNumber('alarm5xxThreshold'),
+  protect: config.getBoolean('protectService'),
   tags,
 });
 

@@ -92,7 +92,7 @@ export function policyArgs(r: RecordedResource, stack: string): ResourceValidati
     urn: `urn:pulumi:${stack}::ferry-stacks::${r.type}::${r.name}`,
     name: r.name,
     opts: {
-      protect: false,
+      protect: r.opts.protect === true,
       ignoreChanges: (r.opts.ignoreChanges as string[] | undefined) ?? [],
       aliases: [],
       customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
