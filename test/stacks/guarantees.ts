@@ -45,6 +45,7 @@ const STAR_ONLY = new Set([
   'ecs:ListTasks',
   'elasticloadbalancing:DescribeTargetHealth',
   'elasticloadbalancing:DescribeTargetGroups',
+  'rds:DescribeAccountAttributes',
 ]);
 
 /** Whether an IAM resource pattern (`*` and `?` wildcards) covers an ARN. */
@@ -528,6 +529,7 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
         ssm: (r) => r === `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ferry/shop/${env}/*`,
         logs: (r) => r === logArn || r === `${logArn}:*`,
         iam: (r) => r.startsWith(`arn:aws:iam::${ACCOUNT}:role/${name}-`),
+        cloudwatch: (r) => r === `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}-*`,
         elasticloadbalancing: () => false,
       };
       for (const s of permissions()) {

@@ -1,5 +1,5 @@
 // The stacks' fixes for problems AWS only reports after the first `pulumi up`.
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { finalSnapshotIdentifier, normalizeDatabaseArgs } from '../../stacks/components/database.ts';
 import { alarmWindow, DEFAULT_INITIAL_IMAGE } from '../../stacks/components/service.ts';
@@ -74,5 +74,25 @@ describe('the database', () => {
     );
     expect(normalizeDatabaseArgs({ ...base, maxAllocatedStorage: 0 }).maxAllocatedStorage).toBe(0);
     expect(normalizeDatabaseArgs({ ...base, maxAllocatedStorage: 21 }).maxAllocatedStorage).toBe(21);
+  });
+});
+
+describe('the deploy role', () => {
+  it('may simulate its own policy (ferry doctor) and nothing else’s, and read its deployment alarms and the snapshot quota', async () => {
+    const rolePolicy = run
+      .ofType('aws:iam/rolePolicy:RolePolicy')
+      .find((r) => r.name === 'shop-staging-deploy')!;
+    const doc = JSON.parse(await value(pulumi.output(rolePolicy.inputs.policy as string)));
+    const grants = (action: string) =>
+      doc.Statement.filter((s: { Action: string[] }) => s.Action.includes(action)).flatMap(
+        (s: { Resource: string[] }) => s.Resource,
+      );
+    expect(grants('iam:SimulatePrincipalPolicy')).toEqual([
+      'arn:aws:iam::111111111111:role/shop-staging-deploy',
+    ]);
+    expect(grants('cloudwatch:DescribeAlarms')).toEqual([
+      'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:shop-staging-*',
+    ]);
+    expect(grants('rds:DescribeAccountAttributes')).toEqual(['*']);
   });
 });
