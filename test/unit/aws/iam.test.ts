@@ -139,22 +139,18 @@ describe('the permission simulation', () => {
   });
 
   it('says so when SimulatePrincipalPolicy itself is denied, and when the endpoint does not have it', async () => {
-    iamMock
-      .on(SimulatePrincipalPolicyCommand)
-      .rejects(
-        Object.assign(new Error('User: x is not authorized to perform: iam:SimulatePrincipalPolicy'), {
-          name: 'AccessDenied',
-        }),
-      );
+    iamMock.on(SimulatePrincipalPolicyCommand).rejects(
+      Object.assign(new Error('User: x is not authorized to perform: iam:SimulatePrincipalPolicy'), {
+        name: 'AccessDenied',
+      }),
+    );
     expect(await simulator.simulate(role, [update])).toMatchObject({ kind: 'unavailable', denied: true });
     iamMock.reset();
-    iamMock
-      .on(SimulatePrincipalPolicyCommand)
-      .rejects(
-        Object.assign(new Error('Could not find operation SimulatePrincipalPolicy'), {
-          name: 'InvalidAction',
-        }),
-      );
+    iamMock.on(SimulatePrincipalPolicyCommand).rejects(
+      Object.assign(new Error('Could not find operation SimulatePrincipalPolicy'), {
+        name: 'InvalidAction',
+      }),
+    );
     const outcome = await simulator.simulate(role, [update]);
     expect(outcome).toMatchObject({ kind: 'unavailable', denied: false });
     expect(outcome.kind === 'unavailable' && outcome.reason).toContain('InvalidAction');
