@@ -114,6 +114,16 @@ export async function handleControl(
         world.clock.setScale(scale);
         return reply(res, 200, { scale });
       }
+      case 'POST /_sandbox/secrets/rotate': {
+        const { secretId } = input as { secretId?: string };
+        const secret = world.secrets.rotate(String(secretId ?? ''), world.now());
+        return reply(res, 200, { arn: secret.arn, versionId: secret.versionId });
+      }
+      case 'POST /_sandbox/db/login': {
+        const { database, username, password } = input as Record<string, string | undefined>;
+        const answer = world.secrets.login(String(database), String(username), String(password));
+        return reply(res, answer.ok ? 200 : 401, answer);
+      }
       case 'POST /_sandbox/alarms':
         return reply(res, 200, setAlarmState(world, input));
       case 'GET /_sandbox/state':

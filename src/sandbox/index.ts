@@ -10,6 +10,7 @@ import { ecsService } from './services/ecs.ts';
 import { elbv2Service } from './services/elbv2.ts';
 import { logsService } from './services/logs.ts';
 import { rdsService } from './services/rds.ts';
+import { secretsService } from './services/secrets.ts';
 import { ssmService } from './services/ssm.ts';
 import { stsService } from './services/sts.ts';
 import { createWorld } from './world.ts';
@@ -54,6 +55,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ssmService(world.ssm, world.now),
         logsService(world.logs),
         cloudwatchService(world.alarms),
+        secretsService(world.secrets),
       ],
       query: [
         stsService(world.sts, world.now),

@@ -147,6 +147,7 @@ async function seedEnvironment(
   store.services.set(`${name}/${serviceName}`, service);
   world.ecs.seedSteady(service, pushed.digest);
 
+  const secret = world.secrets.forDatabase(name, region, account, world.now());
   world.rds.instances.set(name, {
     identifier: name,
     arn: `arn:aws:rds:${region}:${account}:db:${name}`,
@@ -155,6 +156,7 @@ async function seedEnvironment(
     status: 'available',
     region,
     account,
+    masterUserSecretArn: secret.arn,
   });
 
   const descriptor: SeededDescriptor = {

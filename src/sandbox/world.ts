@@ -8,6 +8,7 @@ import { AlarmStore } from './services/cloudwatch.ts';
 import { EcrStore } from './services/ecr-store.ts';
 import { LogsStore } from './services/logs.ts';
 import { RdsStore } from './services/rds.ts';
+import { SecretStore } from './services/secrets.ts';
 import { SsmStore } from './services/ssm.ts';
 import { StsStore } from './services/sts.ts';
 
@@ -27,6 +28,7 @@ export interface World {
   rds: RdsStore;
   logs: LogsStore;
   alarms: AlarmStore;
+  secrets: SecretStore;
 }
 
 export function createWorld(opts: {
@@ -58,5 +60,6 @@ export function createWorld(opts: {
     rds: new RdsStore(),
     logs,
     alarms: new AlarmStore(),
+    secrets: new SecretStore(),
   };
 }

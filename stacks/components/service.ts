@@ -209,6 +209,8 @@ export function containerDefinitions(c: ContainerInputs) {
         { name: 'DATABASE_PORT', value: String(c.database.port) },
         { name: 'DATABASE_NAME', value: c.database.name },
         { name: 'DATABASE_USER', value: c.database.username },
+        // RDS rotates the password; a running task re-reads it from here (the task role may).
+        { name: 'DATABASE_SECRET_ARN', value: c.database.secretArn },
       ],
       secrets: [{ name: 'DATABASE_PASSWORD', valueFrom: passwordSecretRef(c.database.secretArn) }],
       logConfiguration: {
@@ -276,6 +278,18 @@ export function executionRolePolicy(scope: {
   };
 }
 
+/**
+ * What the application may do: read the current database password. RDS rotates
+ * its managed secret weekly and ECS injects secrets only at task start, so a
+ * running task re-reads the secret when the database refuses the old password.
+ */
+export function taskRolePolicy(secretArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [statement('DatabaseSecret', ['secretsmanager:GetSecretValue'], [secretArn])],
+  };
+}
+
 /** The ECS cluster, task family and service behind the ALB, with deployment alarms. */
 export class Service extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
@@ -338,10 +352,20 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
     },
     opts,
   );
-  // The application's own AWS permissions go here; it starts with none.
+  // The application's own AWS permissions go here; it starts with reading the database secret.
   const taskRole = new aws.iam.Role(
     `${args.name}-task`,
     { name: `${args.name}-task`, assumeRolePolicy: trust, tags: args.tags },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${args.name}-task`,
+    {
+      role: taskRole.name,
+      policy: pulumi
+        .output(args.database.secretArn)
+        .apply((secretArn) => JSON.stringify(taskRolePolicy(secretArn))),
+    },
     opts,
   );
 

@@ -302,7 +302,9 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
         DATABASE_NAME: 'app',
         DATABASE_USER: 'app',
       });
-      expect(Object.keys(env).filter((k) => /PASSWORD|SECRET/.test(k))).toEqual([]);
+      // Where the password lives (an ARN, so the app can re-read it after a rotation), never the password.
+      expect(env.DATABASE_SECRET_ARN).toBe(db.state.masterUserSecrets[0].secretArn);
+      expect(Object.keys(env).filter((k) => /PASSWORD|SECRET/.test(k))).toEqual(['DATABASE_SECRET_ARN']);
       expect(c.secrets).toEqual([
         { name: 'DATABASE_PASSWORD', valueFrom: `${db.state.masterUserSecrets[0].secretArn}:password::` },
       ]);

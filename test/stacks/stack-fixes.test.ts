@@ -96,3 +96,23 @@ describe('the deploy role', () => {
     expect(grants('rds:DescribeAccountAttributes')).toEqual(['*']);
   });
 });
+
+describe('the database password across rotations', () => {
+  it('lets the task role read the managed secret, and tells the app where it is', async () => {
+    const policy = run.ofType('aws:iam/rolePolicy:RolePolicy').find((r) => r.name === 'shop-staging-task')!;
+    const doc = JSON.parse(await value(pulumi.output(policy.inputs.policy as string)));
+    const secretArn = await value(
+      pulumi.output(
+        run.one('aws:rds/instance:Instance').state.masterUserSecrets?.[0]?.secretArn as string | undefined,
+      ),
+    );
+    expect(doc.Statement).toEqual([
+      expect.objectContaining({ Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] }),
+    ]);
+    expect(policy.inputs.role).toBe('shop-staging-task');
+    const [container] = JSON.parse(
+      run.one('aws:ecs/taskDefinition:TaskDefinition').inputs.containerDefinitions,
+    );
+    expect(container.environment).toContainEqual({ name: 'DATABASE_SECRET_ARN', value: secretArn });
+  });
+});

@@ -10,6 +10,8 @@ export interface DbInstance {
   status: string;
   region: string;
   account: string;
+  /** The RDS-managed master user secret (ManageMasterUserPassword). */
+  masterUserSecretArn?: string;
 }
 
 interface DbSnapshot {
@@ -83,6 +85,9 @@ function instanceXml(i: DbInstance): XmlNode {
     StorageEncrypted: true,
     DBInstanceArn: i.arn,
     DeletionProtection: true,
+    ...(i.masterUserSecretArn
+      ? { MasterUserSecret: { SecretArn: i.masterUserSecretArn, SecretStatus: 'active' } }
+      : {}),
   };
 }
 
