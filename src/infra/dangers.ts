@@ -53,7 +53,7 @@ function lostState({ op, type, name, before, after, properties }: ChangeFacts): 
       {
         level: 'danger',
         code: 'replace-service',
-        message: `replaces ECS service ${name}${because}: the new service is created from the stack's bootstrap task definition (ignoreChanges does not apply to a create), silently reverting the release ferry deployed until the next \`ferry deploy\``,
+        message: `replaces ECS service ${name}${because}: the new service is created with the task definition the stack knows (its bootstrap revision), not the one ferry released, silently reverting the release ferry deployed until the next \`ferry deploy\``,
       },
     ];
   }

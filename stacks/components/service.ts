@@ -126,9 +126,9 @@ export interface ServiceArgs {
   alarm5xxThreshold?: number;
   /**
    * Protect the ECS service from deletion and replacement. A new `name`, `cluster`
-   * or `launchType` forces a new service, created from the stack's bootstrap
-   * revision (`ignoreChanges` does not apply to a create): it would silently put
-   * the bootstrap image back in place of ferry's release. Unprotect on purpose
+   * or `launchType` forces a new service, created with the task definition the
+   * stack knows (its bootstrap revision; `ignoreChanges` keeps that one, not
+   * ferry's): it would silently put the bootstrap image back in place of the release. Unprotect on purpose
    * (`pulumi state unprotect`) to replace or destroy it, then run `ferry deploy`.
    * @default true
    */

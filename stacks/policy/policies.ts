@@ -120,7 +120,7 @@ export const serviceProtectedFromReplacement: ResourceValidationPolicy = {
   validateResource: onType([ECS_SERVICE], (args, report) => {
     if (args.opts.protect !== true) {
       report(
-        "ECS services must set protect: true. A new name, cluster or launchType replaces the service, and the new one starts from the stack's bootstrap revision, silently reverting what ferry released (ignoreChanges does not apply to a create)",
+        "ECS services must set protect: true. A new name, cluster or launchType replaces the service, and the new one starts from the stack's bootstrap revision, silently reverting what ferry released",
       );
     }
   }),
