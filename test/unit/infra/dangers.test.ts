@@ -174,7 +174,7 @@ describe('dangerous changes', () => {
     );
     expect(dangers).toEqual([expect.objectContaining({ level: 'danger', code: 'replace-service' })]);
     expect(dangers[0]?.message).toContain(`changing ${property} forces a new one`);
-    expect(dangers[0]?.message).toContain('bootstrap task definition');
+    expect(dangers[0]?.message).toContain('its bootstrap revision');
     expect(dangers[0]?.message).toContain('reverting the release ferry deployed');
   });
 
