@@ -98,6 +98,25 @@ describe('ferry doctor', () => {
     expect(moved.stdout).toMatch(/^✖ descriptor: .*its region is eu-west-1, the config's is eu-central-1/m);
   }, 60_000);
 
+  it('names the role that refused, with the OIDC subject its trust policy must allow, and checks nothing else', async () => {
+    const app = 'doc-trust';
+    await seedApp(sandbox, app);
+    const roleArn = `arn:aws:iam::111111111111:role/${app}-production-deploy`;
+    await sandbox.control.setFaults({ untrustedRoles: [roleArn] });
+    const run = await runFerry(['doctor', 'production', ...FAST], {
+      cwd: appDir(app, { environments: { staging: {}, production: { roleArn, promoteFrom: 'staging' } } }),
+      env: { ...sandbox.env, GITHUB_REPOSITORY: 'acme/shop' },
+    });
+    await sandbox.control.clearFaults();
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(
+      new RegExp(`^✖ credentials: cannot act as ${roleArn}: Could not assume role`, 'm'),
+    );
+    expect(run.stdout).toContain('presents the subject repo:acme/shop:environment:production');
+    expect(run.stdout).toMatch(/^- descriptor: not checked: needs the credentials check to pass/m);
+    expect(run.stdout).toContain('production: 1 check(s) failed: credentials');
+  }, 60_000);
+
   it('a bad --sha is refused before any AWS call', async () => {
     await sandbox.control.clearRequests();
     const run = await runFerry(['doctor', 'staging', '--sha', 'HEAD'], {
