@@ -117,6 +117,18 @@ describe('ferry doctor', () => {
     expect(run.stdout).toContain('production: 1 check(s) failed: credentials');
   }, 60_000);
 
+  it('in a GitHub job without an id token, fails the credentials check saying what the job needs', async () => {
+    const roleArn = 'arn:aws:iam::111111111111:role/doc-oidc-staging-deploy';
+    const run = await runFerry(['doctor', 'staging', ...FAST], {
+      cwd: appDir('doc-oidc', { environments: { staging: { roleArn } } }),
+      env: { ...sandbox.env, GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/shop' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/^✖ credentials: cannot act as .*: Cannot assume .*no OIDC token/m);
+    expect(run.stdout).toContain('permissions: { id-token: write, contents: read }');
+    expect(run.stdout).toMatch(/^- lock: not checked/m);
+  }, 60_000);
+
   it('a bad --sha is refused before any AWS call', async () => {
     await sandbox.control.clearRequests();
     const run = await runFerry(['doctor', 'staging', '--sha', 'HEAD'], {

@@ -28,22 +28,53 @@ export async function run(options: DoctorOptions, ctx: CliContext): Promise<numb
   const setup = await loadSetup(ctx, env);
   const envConfig = setup.config.environments[env]!;
   const out = new DataOutput(ctx);
-  const aws = createAws(awsOptions(ctx, setup) satisfies AwsPortsOptions);
+  // Built on first use, inside the credentials check: a job without an OIDC token fails that
+  // check (with the reason) instead of stopping doctor before its first line.
+  let built: ReturnType<typeof createAws> | undefined;
+  const aws = () => {
+    built ??= createAws(awsOptions(ctx, setup) satisfies AwsPortsOptions);
+    return built;
+  };
   let databaseKind: 'instance' | 'cluster' = 'instance';
+  const http = fetchProbe();
   const ports: Ports = {
-    ...aws.ports,
-    http: fetchProbe(),
-    get database() {
-      return aws.preflight.database(databaseKind);
+    get identity() {
+      return aws().ports.identity;
     },
+    get parameters() {
+      return aws().ports.parameters;
+    },
+    get registry() {
+      return aws().ports.registry;
+    },
+    get ecs() {
+      return aws().ports.ecs;
+    },
+    get database() {
+      return aws().preflight.database(databaseKind);
+    },
+    get loadBalancer() {
+      return aws().ports.loadBalancer;
+    },
+    get logs() {
+      return aws().ports.logs;
+    },
+    get alarms() {
+      return aws().ports.alarms;
+    },
+    http,
   };
   const promoted = envConfig.promoteFrom !== undefined;
   out.text(`ferry doctor ${env}${sha ? ` --sha ${sha}` : ''}`);
   const results = await runDoctor(
     {
       ports,
-      reader: aws.preflight.reader,
-      permissions: aws.preflight.permissions,
+      get reader() {
+        return aws().preflight.reader;
+      },
+      get permissions() {
+        return aws().preflight.permissions;
+      },
       loadDescriptor: async () => {
         const descriptor = await loadDescriptor(ctx, setup, ports);
         databaseKind = descriptor.database?.kind ?? 'instance';
