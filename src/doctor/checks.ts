@@ -67,6 +67,8 @@ export interface DoctorDeps {
 }
 
 const HEALTH_TIMEOUT_MS = 5_000;
+const NEEDS_DESCRIPTOR = ['permissions', 'service', 'repository', 'database', 'health'] as const;
+const NEEDS_CREDENTIALS = ['descriptor', ...NEEDS_DESCRIPTOR, 'lock'] as const;
 
 export async function runDoctor(deps: DoctorDeps, req: DoctorRequest): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -76,25 +78,14 @@ export async function runDoctor(deps: DoctorDeps, req: DoctorRequest): Promise<C
   };
   const identity = await checkCredentials(deps, req);
   report(identity.result);
-  const descriptor = identity.arn ? await checkDescriptor(deps, req) : undefined;
   if (!identity.arn) {
-    for (const check of [
-      'descriptor',
-      'permissions',
-      'service',
-      'repository',
-      'database',
-      'health',
-      'lock',
-    ] as const)
-      report(skipped(check, 'credentials'));
+    for (const check of NEEDS_CREDENTIALS) report(skipped(check, 'credentials'));
     return results;
   }
-  report(descriptor!.result);
-  const d = descriptor!.descriptor;
+  const { result, descriptor: d } = await checkDescriptor(deps, req);
+  report(result);
   if (!d) {
-    for (const check of ['permissions', 'service', 'repository', 'database', 'health'] as const)
-      report(skipped(check, 'descriptor'));
+    for (const check of NEEDS_DESCRIPTOR) report(skipped(check, 'descriptor'));
     report(await checkLock(deps, req));
     return results;
   }
