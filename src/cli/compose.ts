@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { type AwsPortsOptions, createAwsPorts, describeAwsError } from '../aws/index.ts';
 import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
@@ -72,7 +72,16 @@ export function createPorts(
   setup: Setup,
   databaseKind: 'instance' | 'cluster' = 'instance',
 ): Ports {
-  const aws = createAwsPorts({
+  return { ...createAwsPorts(awsOptions(ctx, setup, databaseKind)), http: fetchProbe() };
+}
+
+/** The AWS options every command builds its ports with: region, role, masking, --verbose. */
+export function awsOptions(
+  ctx: CliContext,
+  setup: Setup,
+  databaseKind: 'instance' | 'cluster' = 'instance',
+): AwsPortsOptions {
+  return {
     region: setup.region,
     env: ctx.env,
     environment: setup.env,
@@ -82,8 +91,7 @@ export function createPorts(
     ...(ctx.globals.verbose
       ? { onCall: (service: string, op: string) => ctx.stderr.write(`aws ${service}.${op}\n`) }
       : {}),
-  });
-  return { ...aws, http: fetchProbe() };
+  };
 }
 
 /** The descriptor from `--descriptor FILE` or SSM, checked against the config's app and environment. */

@@ -180,6 +180,15 @@ const commandTable: Registrar[] = [
       .action(action(() => import('./commands/descriptor.ts'))),
   (p, action) =>
     p
+      .command('doctor')
+      .description(
+        'read-only preflight of <env>: credentials, descriptor, permissions, service, repository, database, health, lock, alarms',
+      )
+      .argument('<env>', 'environment name')
+      .option('--sha <sha>', 'also check that the image for this SHA is in the repository')
+      .action(action(() => import('./commands/doctor.ts'))),
+  (p, action) =>
+    p
       .command('sandbox')
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')

@@ -71,6 +71,11 @@ export interface FerryEnvironmentArgs {
   containerInsights?: boolean;
   /** 5xx per minute (two minutes in a row) that roll a deployment back. @default 10 */
   alarm5xxThreshold?: number;
+  /**
+   * Protect the ECS service from replacement: a replaced service starts from the stack's bootstrap
+   * revision, silently reverting ferry's release. @default true
+   */
+  protectService?: boolean;
   /** ACM certificate: HTTPS on 443, HTTP redirected. */
   certificateArn?: string;
   /** Required with `certificateArn`: the name ferry checks health at. */
@@ -211,7 +216,8 @@ export class FerryEnvironment {
       targetGroupArn: loadBalancer.targetGroupArn,
       targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
       loadBalancerArnSuffix: loadBalancer.arnSuffix,
-      dependsOn: loadBalancer.listeners,
+      // Tasks need the listeners (target group in use) and the NAT routes (image pulls) from their first launch.
+      dependsOn: [...loadBalancer.listeners, ...network.privateRouting],
       repositoryArn: registry.repositoryArn,
       database: {
         host: database.address,
@@ -231,6 +237,7 @@ export class FerryEnvironment {
       logRetentionDays: args.logRetentionDays,
       containerInsights: args.containerInsights ?? production,
       alarm5xxThreshold: args.alarm5xxThreshold,
+      protect: args.protectService,
       tags,
     });
 
