@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { type Command, CommanderError, Option } from 'commander';
 import { ExitCode, isFerryError } from '../errors.ts';
 import type { CliContext, GlobalOptions } from './context.ts';
 import { printFailure } from './failure.ts';
+import { formatCommanderError, helpPointer, TypoFirstCommand, usageResultLine } from './usage-errors.ts';
 
 interface Io {
   argv: string[];
@@ -27,7 +28,7 @@ type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<num
  * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const program = new Command('ferry')
+  const program = new TypoFirstCommand('ferry')
     .description(
       'Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.',
     )
@@ -42,11 +43,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--poll-interval <duration>', 'how often to poll AWS while waiting (default 5s)')
     .option('--timeout <duration>', 'give up waiting for a rollout after this long (default 30m)')
     .option('--verbose', 'print every AWS call and more detail', false)
-    .showHelpAfterError('(run ferry --help for usage)')
+    .showHelpAfterError(helpPointer('ferry'))
+    .showSuggestionAfterError(true)
+    // Each command's --help lists the global options it accepts too (commands inherit this).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(formatCommanderError(s)),
     });
 
   const context = (cmd: Command): CliContext => ({
@@ -70,6 +75,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     };
 
   for (const register of commandTable) register(program, action);
+  // A mistyped flag is the subcommand's error: point at that command's help, not the whole CLI's.
+  for (const command of program.commands) command.showHelpAfterError(helpPointer(`ferry ${command.name()}`));
   return program;
 }
 
@@ -161,7 +168,10 @@ export async function main(io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version arrive here as "errors" with exit code 0.
-      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+      if (err.exitCode === 0) return ExitCode.Ok;
+      // --json promises a result line last, even when the command line itself was wrong.
+      if (io.argv.includes('--json')) io.stdout.write(usageResultLine(err.message));
+      return ExitCode.Usage;
     }
     const json = io.argv.includes('--json');
     printFailure(err, { stdout: io.stdout, stderr: io.stderr, json });
