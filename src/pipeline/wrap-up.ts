@@ -149,6 +149,7 @@ export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): 
     ...(result.taskDefinitionArn ? { taskDefinitionArn: result.taskDefinitionArn } : {}),
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.next?.length ? { next: result.next } : {}),
+    ...(result.dryRun ? { dryRun: true } : {}),
   };
   deps.emit(event);
   return result;

@@ -13,6 +13,12 @@ export const EXIT_MEANING: Record<number, string> = {
   130: 'interrupted: the lock was released',
 };
 
+/** What the run's exit code means for this run: a dry run or a build is not a release. */
+export function meaningOf(event: Of<'result'>): string | undefined {
+  if (event.dryRun) return 'dry run: nothing was changed';
+  return event.meaning ?? EXIT_MEANING[event.exitCode];
+}
+
 /** The plan's image as `uri@sha256:...`, whether or not the event's image already carries the digest. */
 export function pinned(event: Of<'plan'>): string {
   return event.image.includes('@') ? event.image : `${event.image}@${event.digest}`;
@@ -58,9 +64,14 @@ export function describeHealth(event: Of<'health'>): string {
 
 /** The end of a run, one fact per line: outcome and exit code first, then what identifies the release, then what to do. */
 export function resultLines(event: Of<'result'>): { label: string; value: string }[] {
-  const meaning = EXIT_MEANING[event.exitCode];
+  const meaning = meaningOf(event);
   const lines = [
-    { label: 'outcome', value: `${event.outcome} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})` },
+    event.dryRun
+      ? { label: 'outcome', value: `${meaning} (exit ${event.exitCode})` }
+      : {
+          label: 'outcome',
+          value: `${event.outcome} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})`,
+        },
   ];
   const facts: [string, string | undefined][] = [
     ['env', event.env],

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { formatDuration } from '../../config/duration.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
-import { EXIT_MEANING, taskIdOf } from './describe.ts';
+import { meaningOf, taskIdOf } from './describe.ts';
 import type { StepRow } from './steps.ts';
 import { sanitize } from './text.ts';
 
@@ -89,7 +89,7 @@ export async function renderJobSummary(input: JobSummaryInput): Promise<string> 
   const { result } = input;
   const emoji = !result ? '❓' : result.exitCode === 3 ? '🚨' : (OUTCOME_EMOJI[result.outcome] ?? '❔');
   const outcome = result
-    ? `<b>${html(result.outcome.replace('_', ' '))}</b> · exit ${result.exitCode}: ${html(EXIT_MEANING[result.exitCode] ?? '')}`
+    ? `<b>${html(result.dryRun ? 'dry run' : result.outcome.replace('_', ' '))}</b> · exit ${result.exitCode}: ${html(meaningOf(result) ?? '')}`
     : '<b>no result</b>: ferry stopped before reporting one; run <code>ferry status</code>';
 
   const facts: [string, string | undefined][] = [
