@@ -6,8 +6,12 @@ import type { Outcome, StepName } from './events.ts';
 import { ledgerParameter } from './names.ts';
 import type { ParameterStore } from './ports.ts';
 
-/** Exactly the record of DESIGN.md; absent values are null so every key is always there. */
+/** How a release came about. Records written before ferry kept it have no kind: read them as deploys. */
+export type RecordKind = 'deploy' | 'rollback' | 'promote';
+
+/** The record of DESIGN.md plus its kind; absent values are null so every key is always there. */
 export interface ReleaseRecord {
+  kind?: RecordKind;
   sha: string;
   digest: string;
   taskDefinitionArn: string | null;
@@ -27,6 +31,7 @@ export async function recordRelease(
   record: ReleaseRecord,
 ): Promise<number> {
   const ordered: ReleaseRecord = {
+    ...(record.kind ? { kind: record.kind } : {}),
     sha: record.sha,
     digest: record.digest,
     taskDefinitionArn: record.taskDefinitionArn,

@@ -6,6 +6,7 @@ import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
 import { releaseTable } from '../release-table.ts';
 import { renderTable } from '../render/index.ts';
+import { ellipsize } from '../render/shorten.ts';
 
 export interface StatusOptions {
   args?: unknown[];
@@ -30,7 +31,7 @@ export async function run(options: StatusOptions, ctx: CliContext): Promise<numb
           renderTable(
             ['service', 'sha', 'digest', 'rollout', 'running', 'deployments'],
             status.services.map((s) => [
-              s.name,
+              ellipsize(s.name, 24),
               s.sha?.slice(0, 12) ?? '?',
               s.digest?.slice(0, 19) ?? '?',
               s.rolloutState ?? '-',

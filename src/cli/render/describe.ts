@@ -62,17 +62,21 @@ export function describeHealth(event: Of<'health'>): string {
   return `${event.url}${status}${version} ${verdict}${error}`;
 }
 
+/** The first line of the result: what happened, then the exit code and what it means here. */
+export function headline(event: Of<'result'>): string {
+  const meaning = meaningOf(event);
+  if (event.dryRun) return `${meaning} (exit ${event.exitCode})`;
+  // A manual rollback that worked is a deploy of an earlier release; say which way it went.
+  const what =
+    event.kind === 'rollback' && event.outcome === 'deployed' && event.sha
+      ? `rolled back to ${event.sha.slice(0, 7)}`
+      : event.outcome;
+  return `${what} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})`;
+}
+
 /** The end of a run, one fact per line: outcome and exit code first, then what identifies the release, then what to do. */
 export function resultLines(event: Of<'result'>): { label: string; value: string }[] {
-  const meaning = meaningOf(event);
-  const lines = [
-    event.dryRun
-      ? { label: 'outcome', value: `${meaning} (exit ${event.exitCode})` }
-      : {
-          label: 'outcome',
-          value: `${event.outcome} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})`,
-        },
-  ];
+  const lines = [{ label: 'outcome', value: headline(event) }];
   const facts: [string, string | undefined][] = [
     ['env', event.env],
     ['sha', event.sha],
