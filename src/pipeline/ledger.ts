@@ -31,7 +31,6 @@ export async function recordRelease(
   record: ReleaseRecord,
 ): Promise<number> {
   const ordered: ReleaseRecord = {
-    ...(record.kind ? { kind: record.kind } : {}),
     sha: record.sha,
     digest: record.digest,
     taskDefinitionArn: record.taskDefinitionArn,
@@ -42,6 +41,8 @@ export async function recordRelease(
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     steps: record.steps.map((s) => ({ name: s.name, ms: s.ms })),
+    // After the fields of the contract, which readers of older records know.
+    ...(record.kind ? { kind: record.kind } : {}),
   };
   return params.put(ledgerParameter(app, env), JSON.stringify(ordered));
 }
@@ -83,7 +84,13 @@ export function chooseRollbackTarget(
 ): RollbackChoice {
   const deployed = entries.filter((e) => e.outcome === 'deployed');
   if (to) {
-    const match = deployed.find((e) => e.sha === to || e.sha.startsWith(to));
+    const shas = [...new Set(deployed.filter((e) => e.sha.startsWith(to)).map((e) => e.sha))];
+    if (shas.length > 1 && !shas.includes(to)) {
+      return {
+        problem: `--to ${to} is ambiguous: it starts ${shas.length} released SHAs: ${shas.slice(0, 5).join(', ')}; give more characters`,
+      };
+    }
+    const match = deployed.find((e) => e.sha === to) ?? deployed.find((e) => e.sha.startsWith(to));
     return match
       ? { found: match }
       : { problem: `--to ${to}: no successful release of that SHA in the ledger; see \`ferry history\`` };

@@ -46,8 +46,10 @@ export async function run(options: StatusOptions, ctx: CliContext): Promise<numb
     } catch (err) {
       if (!isFerryError(err)) throw err;
       failed += 1;
-      out.data('status', { env, error: err.message });
+      // Every problem, as deploy prints them: a bad descriptor is fixed in one go, not one field per run.
+      out.data('status', { env, error: err.message, ...(err.hints.length ? { next: err.hints } : {}) });
       ctx.stderr.write(`ferry: ${env}: ${err.message}\n`);
+      for (const hint of err.hints) ctx.stderr.write(`  ${hint}\n`);
     }
   }
   out.result({ ...(only ? { env: only } : {}), ...(failed ? { outcome: 'failed', exitCode: 2 } : {}) });
