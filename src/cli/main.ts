@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, CommanderError, Option } from 'commander';
+import { accessError } from '../aws/errors.ts';
 import { ExitCode, isFerryError } from '../errors.ts';
 import type { CliContext, GlobalOptions } from './context.ts';
 import { printFailure } from './failure.ts';
@@ -174,7 +175,9 @@ export async function main(io: Io): Promise<number> {
       return ExitCode.Usage;
     }
     const json = io.argv.includes('--json');
-    printFailure(err, { stdout: io.stdout, stderr: io.stderr, json });
-    return isFerryError(err) ? err.exitCode : ExitCode.NeedsPerson;
+    // An SDK error that escaped a read (no credentials, no endpoint) stopped the run before any change.
+    const failure = isFerryError(err) ? err : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
+    printFailure(failure, { stdout: io.stdout, stderr: io.stderr, json });
+    return isFerryError(failure) ? failure.exitCode : ExitCode.NeedsPerson;
   }
 }

@@ -1,3 +1,4 @@
+import { AccessError } from '../../aws/errors.ts';
 import { isFerryError } from '../../errors.ts';
 import { describeHolder } from '../../pipeline/lock.ts';
 import { readEnvironmentStatus } from '../../pipeline/status.ts';
@@ -44,7 +45,8 @@ export async function run(options: StatusOptions, ctx: CliContext): Promise<numb
       out.text(`  lock: ${status.lock ? describeHolder(status.lock) : 'free'}`);
       out.text(indent(releaseTable(status.releases)));
     } catch (err) {
-      if (!isFerryError(err)) throw err;
+      // Without credentials or an endpoint, every environment fails the same way: say it once.
+      if (!isFerryError(err) || err instanceof AccessError) throw err;
       failed += 1;
       // Every problem, as deploy prints them: a bad descriptor is fixed in one go, not one field per run.
       out.data('status', { env, error: err.message, ...(err.hints.length ? { next: err.hints } : {}) });
