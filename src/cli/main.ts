@@ -77,7 +77,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   for (const register of commandTable) register(program, action);
   // A mistyped flag is the subcommand's error: point at that command's help, not the whole CLI's.
-  for (const command of program.commands) command.showHelpAfterError(helpPointer(`ferry ${command.name()}`));
+  const pointAtHelp = (parent: Command, path: string) => {
+    for (const command of parent.commands) {
+      command.showHelpAfterError(helpPointer(`${path} ${command.name()}`));
+      pointAtHelp(command, `${path} ${command.name()}`);
+    }
+  };
+  pointAtHelp(program, 'ferry');
   return program;
 }
 
@@ -155,7 +161,12 @@ const commandTable: Registrar[] = [
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
-      .action(action(() => import('./commands/sandbox.ts'))),
+      .action(action(() => import('./commands/sandbox.ts')))
+      .command('push')
+      .description("push a new image into a running sandbox's registry (at AWS_ENDPOINT_URL); prints its SHA")
+      .argument('<repository>', 'repository, such as shop-staging (APP-ENV of a seeded app)')
+      .argument('[sha]', 'tag (default: a new random 40-character SHA)')
+      .action(action(() => import('./commands/sandbox-push.ts'))),
 ];
 
 export async function main(io: Io): Promise<number> {
