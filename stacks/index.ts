@@ -196,8 +196,11 @@ const published = new Descriptor(`${name}-descriptor`, {
 export const descriptor = published.descriptor;
 export const descriptorParameter = published.parameterName;
 export const deployRoleArn = access.roleArn;
-/** The read-only role the promoting environment's jobs assume to read this one (when enabled). */
-export const promoteSourceRoleArn = promoteSource?.roleArn;
+/**
+ * The read-only role the promoting environment's jobs assume to read this one;
+ * null when disabled (Pulumi warns about an undefined stack output on every run).
+ */
+export const promoteSourceRoleArn = promoteSource ? promoteSource.roleArn : null;
 export const baseUrl = loadBalancer.baseUrl;
 export const repositoryUrl = registry.repositoryUrl;
 export const natGateways = network.natGatewayCount;

@@ -96,7 +96,11 @@ describe('ferryCommand', () => {
     ['/src/ferry', '/usr/bin/node', 'npx ferry'],
     ['/home/me/app', '/usr/bin/node', '../../../src/ferry/bin/ferry'],
     ['/src/ferry/examples/app', '/usr/bin/node', '../../bin/ferry'],
-    ['/src/ferry/examples/app', '/src/ferry/node_modules/node/bin/node', '../../node_modules/node/bin/node ../../bin/ferry'],
+    [
+      '/src/ferry/examples/app',
+      '/src/ferry/node_modules/node/bin/node',
+      '../../node_modules/node/bin/node ../../bin/ferry',
+    ],
   ])('from %s with node %s: %s', (from, node, expected) => {
     expect(ferryCommand(from, bin, node)).toBe(expected);
   });
