@@ -18,6 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq buildah skopeo docker-registry >/dev/null
 fi
 
+# On a Node older than the engines field, npm warns EBADENGINE for ferry and several dependencies, each
+# twice; the Node 24 below is what runs them, so those warnings are noise. Errors still print.
 echo "setup: npm ci" >&2
 npm ci --no-audit --no-fund --loglevel=error
 
@@ -26,4 +28,4 @@ if [ "$major" -lt 22 ]; then
   echo "setup: node $(node --version) is older than 22; adding Node 24 from the npm registry to node_modules/.bin" >&2
   npm install --no-save --no-audit --no-fund --loglevel=error node@24
 fi
-echo "setup: ready (node for npm scripts: $(npm exec --offline -- node --version))" >&2
+echo "setup: ready (node for npm scripts: $(npm exec --offline --loglevel=error -- node --version))" >&2
