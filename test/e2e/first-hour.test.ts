@@ -202,3 +202,40 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('ferry sandbox push', () => {
+  it('pushes a new image tagged with the SHA it prints alone on stdout', async () => {
+    const app = 'pushcmd';
+    await seedApp(sandbox, app);
+    const run = await runFerry(['sandbox', 'push', `${app}-staging`], { cwd: appDir(app), env: sandbox.env });
+    expect(run.code, run.stderr).toBe(0);
+    const sha = run.stdout.trim();
+    expect(sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(run.stderr).toContain(`deploy staging --sha ${sha}`);
+    // The image is there: a dry run finds it by the short SHA a person would copy.
+    const dry = await runFerry(['deploy', 'staging', '--sha', sha.slice(0, 7), '--dry-run', '--json'], {
+      cwd: appDir(app),
+      env: sandbox.env,
+    });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(jsonLines(dry.stdout).at(-1)).toMatchObject({ sha, dryRun: true });
+  });
+
+  it.each([
+    ['without AWS_ENDPOINT_URL', {}, 'shop-staging', /AWS_ENDPOINT_URL is not set/],
+    [
+      'for a repository the sandbox lacks',
+      undefined,
+      'ghost-staging',
+      /the sandbox has no repository ghost-staging; seed its app first/,
+    ],
+  ])('%s: one line, exit 2', async (_name, env, repository, says) => {
+    const run = await runFerry(['sandbox', 'push', repository], {
+      cwd: appDir('pushfail'),
+      env: (env as Record<string, string> | undefined) ?? sandbox.env,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(says);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
