@@ -69,3 +69,31 @@ describe('the result of a failed build', () => {
     expect(await readFile(path, 'utf8')).not.toContain('restored');
   });
 });
+
+describe('the result of a manual rollback', () => {
+  const rollback: Result = {
+    type: 'result',
+    outcome: 'deployed',
+    exitCode: 0,
+    env: 'staging',
+    sha: `${SHA}${'0'.repeat(33)}`,
+    kind: 'rollback',
+  };
+
+  it.each(['tty', 'plain'] as const)('%s: says rolled back to the SHA', async (mode) => {
+    const { stderr } = await run(mode, [rollback], { color: false });
+    expect(stderr.text).toContain(`rolled back to ${SHA} (exit 0`);
+    expect(stderr.text).not.toMatch(/\bdeployed \(exit/);
+  });
+
+  it('GitHub job summary: says rolled back to the SHA', async () => {
+    const path = join(dir, 'summary.md');
+    await run('plain', [rollback], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: path } });
+    expect(await readFile(path, 'utf8')).toContain(`<b>rolled back to ${SHA}</b>`);
+  });
+
+  it('a deploy stays a deploy', async () => {
+    const { stderr } = await run('plain', [{ ...rollback, kind: 'deploy' }]);
+    expect(stderr.text).toContain('result deployed (exit 0');
+  });
+});
