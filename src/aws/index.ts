@@ -13,7 +13,7 @@ import { createClusterDatabase, createInstanceDatabase } from './rds.ts';
 import { createParameterStore } from './ssm.ts';
 import { createIdentity } from './sts.ts';
 
-export { describeAwsError } from './errors.ts';
+export { AccessError, accessError, describeAwsError } from './errors.ts';
 
 export interface AwsPortsOptions {
   region: string;

@@ -31,6 +31,8 @@ export interface ImageRegistry {
   ): Promise<{ digest: string; pushedAt?: Date } | undefined>;
   /** Whether an image with this digest exists (rollback targets must still exist). */
   hasDigest(repositoryName: string, digest: string): Promise<boolean>;
+  /** Every tag in the repository that starts with `prefix` (to expand a short SHA). */
+  tagsStartingWith(repositoryName: string, prefix: string): Promise<string[]>;
 }
 
 export interface ContainerSnapshot {

@@ -114,7 +114,8 @@ export interface FerryEnvironmentOutputs {
   descriptorParameter: pulumi.Output<string>;
   deployRoleArn: pulumi.Output<string>;
   /** The read-only role the promoting environment's jobs assume to read this one (when enabled). */
-  promoteSourceRoleArn: pulumi.Output<string> | undefined;
+  /** null when disabled: Pulumi warns about an undefined stack output on every run. */
+  promoteSourceRoleArn: pulumi.Output<string> | null;
   baseUrl: pulumi.Output<string>;
   repositoryUrl: pulumi.Output<string>;
   natGateways: pulumi.Output<number> | number;
@@ -337,7 +338,7 @@ export class FerryEnvironment {
       descriptor: published.descriptor,
       descriptorParameter: published.parameterName,
       deployRoleArn: access.roleArn,
-      promoteSourceRoleArn: promoteSource?.roleArn,
+      promoteSourceRoleArn: promoteSource ? promoteSource.roleArn : null,
       baseUrl: loadBalancer.baseUrl,
       repositoryUrl: registry.repositoryUrl,
       natGateways: network.natGatewayCount,

@@ -592,7 +592,7 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
       it('is not created, and no ARN is exported', () => {
         expect(role()).toBeUndefined();
         expect(rolePolicy()).toBeUndefined();
-        expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
+        expect(run.outputs.promoteSourceRoleArn).toBeNull();
       });
       return;
     }

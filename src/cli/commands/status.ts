@@ -1,3 +1,4 @@
+import { AccessError } from '../../aws/errors.ts';
 import { describeAwsError } from '../../aws/index.ts';
 import { isFerryError } from '../../errors.ts';
 import { describeHolder } from '../../pipeline/lock.ts';
@@ -7,6 +8,7 @@ import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
 import { releaseTable } from '../release-table.ts';
 import { renderTable } from '../render/index.ts';
+import { ellipsize } from '../render/shorten.ts';
 
 export interface StatusOptions {
   args?: unknown[];
@@ -36,6 +38,9 @@ export async function run(options: StatusOptions, ctx: CliContext): Promise<numb
       unreadable.push(env);
       out.data('status', { env, error: read.reason, ...(read.hints.length ? { hints: read.hints } : {}) });
       out.text(`${env}\n  not read: ${read.reason}${read.hints.map((h) => `\n    ${h}`).join('')}`);
+      // Every problem on stderr too, as deploy prints them: a bad descriptor is fixed in one go.
+      ctx.stderr.write(`ferry: ${env}: ${read.reason}\n`);
+      for (const hint of read.hints) ctx.stderr.write(`  ${hint}\n`);
     }
   }
   if (unreadable.length > 0 && envs.length > 1) {
@@ -57,6 +62,8 @@ async function readOne(ctx: CliContext, setup: Setup): Promise<Read> {
     const { ports, descriptor } = await openEnvironment(ctx, setup);
     return { status: await readEnvironmentStatus(ports, descriptor, setup.env) };
   } catch (err) {
+    // Without credentials or an endpoint, every environment fails the same way: say it once.
+    if (err instanceof AccessError) throw err;
     if (isFerryError(err)) return { reason: err.message, hints: [...err.hints] };
     // An AWS error (a denied read, say) is this environment's problem, not ferry's bug.
     if (typeof err === 'object' && err !== null && '$metadata' in err) {
@@ -73,7 +80,7 @@ function renderStatus(status: EnvironmentStatus): string {
       renderTable(
         ['service', 'sha', 'digest', 'rollout', 'running', 'deployments'],
         status.services.map((s) => [
-          s.name,
+          ellipsize(s.name, 24),
           s.sha?.slice(0, 12) ?? '?',
           s.digest?.slice(0, 19) ?? '?',
           s.rolloutState ?? '-',
