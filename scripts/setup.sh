@@ -26,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# On a Node older than the engines field, npm warns EBADENGINE for ferry and several dependencies, each
+# twice; the Node 24 below is what runs them, so those warnings are noise. Errors still print.
 echo "setup: npm ci" >&2
 npm ci --no-audit --no-fund --loglevel=error
 
-echo "setup: ready (node for npm scripts: $(npm exec --offline -- node --version))" >&2
+echo "setup: ready (node for npm scripts: $(npm exec --offline --loglevel=error -- node --version))" >&2

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } from '../aws/index.ts';
 import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
@@ -72,7 +72,16 @@ export function createPorts(
   setup: Setup,
   databaseKind: 'instance' | 'cluster' = 'instance',
 ): Ports {
-  const aws = createAwsPorts({
+  return { ...createAwsPorts(awsOptions(ctx, setup, databaseKind)), http: fetchProbe() };
+}
+
+/** The AWS options every command builds its ports with: region, role, masking, --verbose. */
+export function awsOptions(
+  ctx: CliContext,
+  setup: Setup,
+  databaseKind: 'instance' | 'cluster' = 'instance',
+): AwsPortsOptions {
+  return {
     region: setup.region,
     env: ctx.env,
     environment: setup.env,
@@ -82,15 +91,14 @@ export function createPorts(
     ...(ctx.globals.verbose
       ? { onCall: (service: string, op: string) => ctx.stderr.write(`aws ${service}.${op}\n`) }
       : {}),
-  });
-  return { ...aws, http: fetchProbe() };
+  };
 }
 
 /** The descriptor from `--descriptor FILE` or SSM, checked against the config's app and environment. */
 export async function loadDescriptor(ctx: CliContext, setup: Setup, ports: Ports): Promise<Descriptor> {
   const descriptor = ctx.globals.descriptor
     ? await loadDescriptorFile(resolve(ctx.cwd, ctx.globals.descriptor))
-    : await readDescriptorParameter(ports, setup);
+    : await readDescriptorParameter(ports, setup, ctx.env.AWS_ENDPOINT_URL);
   if (descriptor.app !== setup.app || descriptor.environment !== setup.env) {
     throw usageError(
       `descriptor: it describes ${descriptor.app}/${descriptor.environment}, not ${setup.app}/${setup.env}; check --app, the environment name and --descriptor`,
@@ -99,13 +107,19 @@ export async function loadDescriptor(ctx: CliContext, setup: Setup, ports: Ports
   return descriptor;
 }
 
-async function readDescriptorParameter(ports: Ports, setup: Setup): Promise<Descriptor> {
+async function readDescriptorParameter(
+  ports: Ports,
+  setup: Setup,
+  endpoint: string | undefined,
+): Promise<Descriptor> {
   const name = descriptorParameter(setup.app, setup.env);
   let found: { value: string } | undefined;
   try {
     found = await ports.parameters.get(name);
   } catch (err) {
     if (isFerryError(err)) throw err;
+    const access = accessError(err, endpoint);
+    if (access) throw access;
     throw usageError(`reading the descriptor ${name}: ${describeAwsError(err)}`);
   }
   if (!found) {

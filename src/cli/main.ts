@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { type Command, CommanderError, Option } from 'commander';
+import { accessError } from '../aws/errors.ts';
 import { ExitCode, isFerryError } from '../errors.ts';
 import type { CliContext, GlobalOptions } from './context.ts';
 import { printFailure } from './failure.ts';
+import { formatCommanderError, helpPointer, TypoFirstCommand, usageResultLine } from './usage-errors.ts';
 
 interface Io {
   argv: string[];
@@ -27,7 +29,7 @@ type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<num
  * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const program = new Command('ferry')
+  const program = new TypoFirstCommand('ferry')
     .description(
       'Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.',
     )
@@ -42,11 +44,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--poll-interval <duration>', 'how often to poll AWS while waiting (default 5s)')
     .option('--timeout <duration>', 'give up waiting for a rollout after this long (default 30m)')
     .option('--verbose', 'print every AWS call and more detail', false)
-    .showHelpAfterError('(run ferry --help for usage)')
+    .showHelpAfterError(helpPointer('ferry'))
+    .showSuggestionAfterError(true)
+    // Each command's --help lists the global options it accepts too (commands inherit this).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(formatCommanderError(s)),
     });
 
   const context = (cmd: Command): CliContext => ({
@@ -70,6 +76,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     };
 
   for (const register of commandTable) register(program, action);
+  // A mistyped flag is the subcommand's error: point at that command's help, not the whole CLI's.
+  const pointAtHelp = (parent: Command, path: string) => {
+    for (const command of parent.commands) {
+      command.showHelpAfterError(helpPointer(`${path} ${command.name()}`));
+      pointAtHelp(command, `${path} ${command.name()}`);
+    }
+  };
+  pointAtHelp(program, 'ferry');
   return program;
 }
 
@@ -180,13 +194,27 @@ const commandTable: Registrar[] = [
       .action(action(() => import('./commands/descriptor.ts'))),
   (p, action) =>
     p
+      .command('doctor')
+      .description(
+        'read-only preflight of <env>: credentials, descriptor, permissions, service, repository, database, health, lock, alarms',
+      )
+      .argument('<env>', 'environment name')
+      .option('--sha <sha>', 'also check that the image for this SHA is in the repository')
+      .action(action(() => import('./commands/doctor.ts'))),
+  (p, action) =>
+    p
       .command('sandbox')
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
       .option('--real', 'run real images in buildah containers, a real load balancer and real PostgreSQL')
-      .action(action(() => import('./commands/sandbox.ts'))),
+      .action(action(() => import('./commands/sandbox.ts')))
+      .command('push')
+      .description("push a new image into a running sandbox's registry (at AWS_ENDPOINT_URL); prints its SHA")
+      .argument('<repository>', 'repository, such as shop-staging (APP-ENV of a seeded app)')
+      .argument('[sha]', 'tag (default: a new random 40-character SHA)')
+      .action(action(() => import('./commands/sandbox-push.ts'))),
 ];
 
 export async function main(io: Io): Promise<number> {
@@ -200,10 +228,15 @@ export async function main(io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version arrive here as "errors" with exit code 0.
-      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+      if (err.exitCode === 0) return ExitCode.Ok;
+      // --json promises a result line last, even when the command line itself was wrong.
+      if (io.argv.includes('--json')) io.stdout.write(usageResultLine(err.message));
+      return ExitCode.Usage;
     }
     const json = io.argv.includes('--json');
-    printFailure(err, { stdout: io.stdout, stderr: io.stderr, json });
-    return isFerryError(err) ? err.exitCode : ExitCode.NeedsPerson;
+    // An SDK error that escaped a read (no credentials, no endpoint) stopped the run before any change.
+    const failure = isFerryError(err) ? err : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
+    printFailure(failure, { stdout: io.stdout, stderr: io.stderr, json });
+    return isFerryError(failure) ? failure.exitCode : ExitCode.NeedsPerson;
   }
 }

@@ -34,6 +34,8 @@ export interface ReleaseResult {
   snapshotId?: string;
   taskDefinitionArn?: string;
   digest?: string;
+  /** The run stopped after the plan (--dry-run): nothing was changed. */
+  dryRun?: true;
 }
 
 /** Progress of one run: what has been changed so far decides the exit code of a surprise. */

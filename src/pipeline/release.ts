@@ -49,12 +49,7 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
     lines: describePlan(plan),
   });
   if (req.dryRun) {
-    return finish(deps, req, {
-      outcome: 'ok',
-      exitCode: ExitCode.Ok,
-      digest: plan.digest,
-      reason: 'dry run: nothing was changed',
-    });
+    return finish(deps, req, { outcome: 'ok', exitCode: ExitCode.Ok, digest: plan.digest, dryRun: true });
   }
 
   const actor =

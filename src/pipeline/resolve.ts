@@ -9,6 +9,7 @@ import { readLedger } from './ledger.ts';
 import { type Plan, type PlanInput, planRelease, type ReleaseKind } from './plan.ts';
 import { describe, tolerant } from './poll.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
+import { noImageHint } from './sha-prefix.ts';
 
 export interface ResolveInput {
   kind: ReleaseKind;
@@ -53,6 +54,7 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
           () => read(`image ${repo}:${sha}`, () => deps.ports.registry.findImageByTag(repo, sha)),
           repo,
           sha,
+          noImageHint(input.config, input.env, sha),
         );
 
   const latest = await read(`task definition family ${descriptor.taskDefinitionFamily}`, () =>
@@ -109,13 +111,10 @@ async function imageDigest(
   find: () => Promise<{ digest: string } | undefined>,
   repo: string,
   sha: string,
+  hint: string,
 ): Promise<string> {
   const image = await find();
-  if (!image) {
-    throw usageError(
-      `--sha ${sha}: no image tagged ${sha} in repository ${repo}; build and push it first (ferry build --sha ${sha})`,
-    );
-  }
+  if (!image) throw usageError(`--sha ${sha}: no image tagged ${sha} in repository ${repo}`, hint);
   return image.digest;
 }
 

@@ -8,6 +8,8 @@ export interface Faults {
   errorRate?: number;
   latencyMs?: number;
   faultOperations?: string[];
+  /** Role ARNs whose trust policy refuses every caller: AssumeRole(WithWebIdentity) answers AccessDenied. */
+  untrustedRoles?: string[];
 }
 
 export type RequestFault = { kind: 'throttle' } | { kind: 'error'; status: 500 | 503 } | undefined;
@@ -58,6 +60,10 @@ export class FaultStore {
     return false;
   }
 
+  refusesRole(roleArn: string): boolean {
+    return (this.current.untrustedRoles ?? []).includes(roleArn);
+  }
+
   failsToStart(version: string | undefined): boolean {
     return version !== undefined && (this.current.failToStart ?? []).includes(version);
   }
@@ -82,7 +88,7 @@ export function validateFaults(input: unknown): Faults {
     if (typeof (rule as { version?: unknown })?.version !== 'string')
       throw new Error('unhealthy[].version must be a string');
   }
-  for (const name of ['failToStart', 'migrationLogLines', 'faultOperations']) {
+  for (const name of ['failToStart', 'migrationLogLines', 'faultOperations', 'untrustedRoles']) {
     const v = f[name];
     if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))) {
       throw new Error(`${name} must be an array of strings`);

@@ -122,6 +122,7 @@ async function seedEnvironment(
       minimumHealthyPercent: 100,
       maximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      alarms: { alarmNames: seedAlarms(world, name, region, account), enable: true, rollback: true },
     },
     loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }],
     networkConfiguration: {
@@ -146,6 +147,7 @@ async function seedEnvironment(
   store.services.set(`${name}/${serviceName}`, service);
   world.ecs.seedSteady(service, pushed.digest);
 
+  const secret = world.secrets.forDatabase(name, region, account, world.now());
   world.rds.instances.set(name, {
     identifier: name,
     arn: `arn:aws:rds:${region}:${account}:db:${name}`,
@@ -154,6 +156,7 @@ async function seedEnvironment(
     status: 'available',
     region,
     account,
+    masterUserSecretArn: secret.arn,
   });
 
   const descriptor: SeededDescriptor = {
@@ -186,6 +189,29 @@ async function seedEnvironment(
     Tier: 'Standard',
   });
   return descriptor;
+}
+
+/** The stacks' deployment alarms (`<app>-<env>-target-5xx`, ...), all OK. */
+function seedAlarms(world: World, name: string, region: string, account: string): string[] {
+  const metrics = {
+    'target-5xx': 'HTTPCode_Target_5XX_Count',
+    'alb-5xx': 'HTTPCode_ELB_5XX_Count',
+    'unhealthy-hosts': 'UnHealthyHostCount',
+  };
+  return Object.entries(metrics).map(([suffix, metricName]) => {
+    const alarmName = `${name}-${suffix}`;
+    world.alarms.upsert(
+      {
+        name: alarmName,
+        arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarmName}`,
+        state: 'OK',
+        reason: 'Threshold Crossed: no datapoints were breaching',
+        metricName,
+      },
+      world.now(),
+    );
+    return alarmName;
+  });
 }
 
 /** Creates everything the stacks would for each environment of `app`, already running `initialSha`. */

@@ -6,9 +6,11 @@ import { FaultStore } from './faults.ts';
 import type { RealMode } from './real/index.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
+import { AlarmStore } from './services/cloudwatch.ts';
 import { EcrStore } from './services/ecr-store.ts';
 import { LogsStore } from './services/logs.ts';
 import { RdsStore } from './services/rds.ts';
+import { SecretStore } from './services/secrets.ts';
 import { SsmStore } from './services/ssm.ts';
 import { StsStore } from './services/sts.ts';
 
@@ -29,6 +31,8 @@ export interface World {
   logs: LogsStore;
   /** Real mode's load balancer forward (set only in real mode). */
   real?: RealMode;
+  alarms: AlarmStore;
+  secrets: SecretStore;
 }
 
 export function createWorld(opts: {
@@ -61,5 +65,7 @@ export function createWorld(opts: {
     }),
     rds: new RdsStore(),
     logs,
+    alarms: new AlarmStore(),
+    secrets: new SecretStore(),
   };
 }

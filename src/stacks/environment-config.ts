@@ -25,6 +25,7 @@ const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Ki
   logRetentionDays: 'number',
   containerInsights: 'boolean',
   alarm5xxThreshold: 'number',
+  protectService: 'boolean',
   certificateArn: 'string',
   domainName: 'string',
   keepReleases: 'number',

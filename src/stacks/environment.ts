@@ -71,6 +71,11 @@ export interface FerryEnvironmentArgs {
   containerInsights?: boolean;
   /** 5xx per minute (two minutes in a row) that roll a deployment back. @default 10 */
   alarm5xxThreshold?: number;
+  /**
+   * Protect the ECS service from replacement: a replaced service starts from the stack's bootstrap
+   * revision, silently reverting ferry's release. @default true
+   */
+  protectService?: boolean;
   /** ACM certificate: HTTPS on 443, HTTP redirected. */
   certificateArn?: string;
   /** Required with `certificateArn`: the name ferry checks health at. */
@@ -109,7 +114,8 @@ export interface FerryEnvironmentOutputs {
   descriptorParameter: pulumi.Output<string>;
   deployRoleArn: pulumi.Output<string>;
   /** The read-only role the promoting environment's jobs assume to read this one (when enabled). */
-  promoteSourceRoleArn: pulumi.Output<string> | undefined;
+  /** null when disabled: Pulumi warns about an undefined stack output on every run. */
+  promoteSourceRoleArn: pulumi.Output<string> | null;
   baseUrl: pulumi.Output<string>;
   repositoryUrl: pulumi.Output<string>;
   natGateways: pulumi.Output<number> | number;
@@ -211,7 +217,8 @@ export class FerryEnvironment {
       targetGroupArn: loadBalancer.targetGroupArn,
       targetGroupArnSuffix: loadBalancer.targetGroupArnSuffix,
       loadBalancerArnSuffix: loadBalancer.arnSuffix,
-      dependsOn: loadBalancer.listeners,
+      // Tasks need the listeners (target group in use) and the NAT routes (image pulls) from their first launch.
+      dependsOn: [...loadBalancer.listeners, ...network.privateRouting],
       repositoryArn: registry.repositoryArn,
       database: {
         host: database.address,
@@ -231,6 +238,7 @@ export class FerryEnvironment {
       logRetentionDays: args.logRetentionDays,
       containerInsights: args.containerInsights ?? production,
       alarm5xxThreshold: args.alarm5xxThreshold,
+      protect: args.protectService,
       tags,
     });
 
@@ -330,7 +338,7 @@ export class FerryEnvironment {
       descriptor: published.descriptor,
       descriptorParameter: published.parameterName,
       deployRoleArn: access.roleArn,
-      promoteSourceRoleArn: promoteSource?.roleArn,
+      promoteSourceRoleArn: promoteSource ? promoteSource.roleArn : null,
       baseUrl: loadBalancer.baseUrl,
       repositoryUrl: registry.repositoryUrl,
       natGateways: network.natGatewayCount,

@@ -73,6 +73,19 @@ describe('the packed package, installed into an application', () => {
     expect(listing.stdout.trim()).toBe('');
   });
 
+  it('exports the stacks as a library: ferry/stacks resolves to compiled JavaScript with its components', async () => {
+    const probe = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const s = await import('ferry/stacks'); console.log(typeof s.FerryEnvironment, import.meta.resolve('ferry/stacks'));",
+      ],
+      { cwd: app, env: { PATH, HOME: app } },
+    );
+    expect(probe.stdout).toMatch(/^function file:.*node_modules\/ferry\/dist\/stacks\/index\.js/);
+  });
+
   it('on an older Node, says which Node it needs in one line and exits 2', async (ctx) => {
     // The machine's own node (outside node_modules/.bin); on this project's machines it is Node 20.
     const systemPath = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules'));

@@ -63,8 +63,10 @@ describe('runRelease (deploy)', () => {
       'startedAt',
       'finishedAt',
       'steps',
+      'kind',
     ]);
     expect(record).toMatchObject({
+      kind: 'deploy',
       sha: NEW_SHA,
       digest: f.newDigest,
       previousTaskDefinitionArn: f.oldArn,
