@@ -74,6 +74,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         writeLog: (group, stream, line) => worldRef?.logs.write(group, stream, clock.now(), [line]),
         parameter: (name) => worldRef?.ssm.latest(name)?.Value,
         hasInstance: (id) => worldRef?.rds.instances.has(id) ?? false,
+        masterPassword: (id) =>
+          [...(worldRef?.secrets.secrets.values() ?? [])].find((s) => s.database === id)?.password,
         realDelay: (ms) => clock.realDelay(ms),
         log,
       });

@@ -21,6 +21,7 @@ import {
   RDSClient,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleImage } from '../../src/sandbox/index.ts';
 import { processesUnder } from '../support/processes.ts';
@@ -111,9 +112,20 @@ describe('ferry against the sandbox in real mode', () => {
     );
     expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
 
+    // The instance's managed secret holds the real database's password.
+    const rds = new RDSClient(sandbox.clientConfig);
+    const instance = (
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `${APP}-staging` }))
+    ).DBInstances![0]!;
+    const secret = await new SecretsManagerClient(sandbox.clientConfig).send(
+      new GetSecretValueCommand({ SecretId: instance.MasterUserSecret!.SecretArn! }),
+    );
+    const url = new URL(await sandbox.real!.databaseUrl(`${APP}-staging`));
+    expect(JSON.parse(secret.SecretString!).password).toBe(decodeURIComponent(url.password));
+    expect(instance.Endpoint).toEqual({ Address: '127.0.0.1', Port: Number(url.port) });
+
     const result = jsonLines(run.stdout).at(-1)!;
     const snapshotId = String(result.snapshotId);
-    const rds = new RDSClient(sandbox.clientConfig);
     await rds.send(
       new RestoreDBInstanceFromDBSnapshotCommand({
         DBInstanceIdentifier: 'scratch',

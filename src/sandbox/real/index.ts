@@ -28,6 +28,8 @@ export interface RealModeDeps {
   parameter: (nameOrArn: string) => string | undefined;
   /** Whether an RDS instance of that identifier exists. */
   hasInstance: (identifier: string) => boolean;
+  /** The master password an instance's managed secret holds, so the secret and the database agree. */
+  masterPassword: (identifier: string) => string | undefined;
   realDelay: (simulatedMs: number) => number;
   log: (line: string) => void;
 }
@@ -55,7 +57,12 @@ export class RealMode {
     this.#log = deps.log;
     const storage = { root: join(stateDir, 'storage'), runroot: join(stateDir, 'runroot') };
     this.#containers = new BuildahContainers({ storage, reaper, authFile: join(stateDir, 'auth.json') });
-    this.postgres = new PostgresClusters({ stateDir, reaper, log: deps.log });
+    this.postgres = new PostgresClusters({
+      stateDir,
+      reaper,
+      log: deps.log,
+      masterPassword: deps.masterPassword,
+    });
     this.runtime = new RealTaskRuntime({
       containers: this.#containers,
       databaseFor: async (cluster) => (deps.hasInstance(cluster) ? this.postgres.ensure(cluster) : undefined),

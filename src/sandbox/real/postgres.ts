@@ -70,11 +70,19 @@ export class PostgresClusters {
   readonly #dir: string;
   readonly #reaper: Reaper;
   readonly #log: (line: string) => void;
+  readonly #masterPassword: (identifier: string) => string | undefined;
   readonly #instances = new Map<string, Promise<Running>>();
   readonly #ready = new Map<string, Running>();
   #bin: Promise<string> | undefined;
 
-  constructor(opts: { stateDir: string; reaper: Reaper; log: (line: string) => void }) {
+  constructor(opts: {
+    stateDir: string;
+    reaper: Reaper;
+    log: (line: string) => void;
+    /** The instance's master password if something (its managed secret) already holds one. */
+    masterPassword?: (identifier: string) => string | undefined;
+  }) {
+    this.#masterPassword = opts.masterPassword ?? (() => undefined);
     this.#dir = join(opts.stateDir, 'postgres');
     this.#reaper = opts.reaper;
     this.#log = opts.log;
@@ -109,7 +117,7 @@ export class PostgresClusters {
     // The server user must reach its directory through the (root-owned) state directory.
     await chmod(this.#dir, 0o711);
     await chmod(join(this.#dir, '..'), 0o711);
-    const password = randomBytes(12).toString('hex');
+    const password = this.#masterPassword(identifier) ?? randomBytes(12).toString('hex');
     const pwfile = join(home, 'pwfile');
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
     if (user.uid !== undefined && user.gid !== undefined) {
@@ -141,7 +149,7 @@ export class PostgresClusters {
       user: 'app',
       password,
       database: 'app',
-      url: `postgres://app:${password}@127.0.0.1:${port}/app`,
+      url: `postgres://app:${encodeURIComponent(password)}@127.0.0.1:${port}/app`,
       dataDir,
       postmaster: child,
     };
@@ -226,7 +234,8 @@ export class PostgresClusters {
   /** Runs a PostgreSQL client program against `database` of the instance; resolves with its stdout. */
   async #client(program: string, instance: PgInstance, database: string, args: string[]): Promise<string> {
     // The connection string carries the password, so the client needs no environment of its own.
-    const conninfo = `host=127.0.0.1 port=${instance.port} user=${instance.user} password=${instance.password} dbname=${database} connect_timeout=10`;
+    const quoted = `'${instance.password.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+    const conninfo = `host=127.0.0.1 port=${instance.port} user=${instance.user} password=${quoted} dbname=${database} connect_timeout=10`;
     const { stdout } = await exec(await this.#binary(program), ['-d', conninfo, ...args]);
     return stdout;
   }
