@@ -73,6 +73,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       real = await RealMode.start({
         writeLog: (group, stream, line) => worldRef?.logs.write(group, stream, clock.now(), [line]),
         parameter: (name) => worldRef?.ssm.latest(name)?.Value,
+        secretString: (arn) => {
+          const secret = worldRef?.secrets.find(arn);
+          return secret && JSON.stringify({ username: secret.username, password: secret.password });
+        },
         hasInstance: (id) => worldRef?.rds.instances.has(id) ?? false,
         masterPassword: (id) =>
           [...(worldRef?.secrets.secrets.values() ?? [])].find((s) => s.database === id)?.password,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { leafDescendants } from '../../src/sandbox/real/containers.ts';
+import { resolveSecret } from '../../src/sandbox/real/index.ts';
 import { commandLine } from '../../src/sandbox/real/task-runtime.ts';
 
 describe('a real task’s command line, by ECS’s rules', () => {
@@ -47,5 +48,28 @@ describe('the processes a container runs', () => {
       for (const pid of leafDescendants(parent.pid!)) process.kill(pid, 'SIGKILL');
       parent.kill('SIGKILL');
     }
+  });
+});
+
+describe('a container secret, resolved as ECS does', () => {
+  const secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-1-AbCdEf';
+  const deps = {
+    parameter: (name: string) => ({ '/shop/api-key': 'k1', plain: 'p1' })[name],
+    secretString: (arn: string) =>
+      arn === secretArn ? JSON.stringify({ username: 'app', password: 's3cret' }) : undefined,
+  };
+  it.each([
+    ['an SSM parameter by name', '/shop/api-key', 'k1'],
+    ['an SSM parameter by ARN', 'arn:aws:ssm:eu-west-1:111111111111:parameter/shop/api-key', 'k1'],
+    [
+      'an SSM parameter without a leading slash, by ARN',
+      'arn:aws:ssm:eu-west-1:111111111111:parameter/plain',
+      'p1',
+    ],
+    ['a whole secret', secretArn, JSON.stringify({ username: 'app', password: 's3cret' })],
+    ['one JSON key of a secret', `${secretArn}:password::`, 's3cret'],
+    ['an unknown parameter', '/nope', undefined],
+  ])('%s', (_name, valueFrom, expected) => {
+    expect(resolveSecret(valueFrom, deps)).toBe(expected);
   });
 });

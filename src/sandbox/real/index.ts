@@ -26,12 +26,38 @@ export interface ForwardedRequest {
 export interface RealModeDeps {
   writeLog: (group: string, stream: string, line: string) => void;
   parameter: (nameOrArn: string) => string | undefined;
+  /** A Secrets Manager secret's string, by ARN. */
+  secretString: (arn: string) => string | undefined;
   /** Whether an RDS instance of that identifier exists. */
   hasInstance: (identifier: string) => boolean;
   /** The master password an instance's managed secret holds, so the secret and the database agree. */
   masterPassword: (identifier: string) => string | undefined;
   realDelay: (simulatedMs: number) => number;
   log: (line: string) => void;
+}
+
+/**
+ * A container secret's `valueFrom`, as ECS resolves it: an SSM parameter (name or ARN), or a Secrets
+ * Manager ARN optionally followed by `:json-key:version-stage:version-id`.
+ */
+export function resolveSecret(
+  valueFrom: string,
+  deps: Pick<RealModeDeps, 'parameter' | 'secretString'>,
+): string | undefined {
+  if (valueFrom.startsWith('arn:aws:secretsmanager:')) {
+    const parts = valueFrom.split(':');
+    const value = deps.secretString(parts.slice(0, 7).join(':'));
+    const key = parts[7];
+    if (value === undefined || !key) return value;
+    const field = (JSON.parse(value) as Record<string, unknown>)[key];
+    return field === undefined ? undefined : String(field);
+  }
+  if (valueFrom.startsWith('arn:')) {
+    // `...:parameter/a/b` names `/a/b`; `...:parameter/name` names `name`.
+    const path = valueFrom.slice(valueFrom.indexOf(':parameter') + 10);
+    return deps.parameter(path) ?? deps.parameter(path.slice(1));
+  }
+  return deps.parameter(valueFrom);
 }
 
 interface SnapshotRecord {
@@ -66,8 +92,7 @@ export class RealMode {
     this.runtime = new RealTaskRuntime({
       containers: this.#containers,
       databaseFor: async (cluster) => (deps.hasInstance(cluster) ? this.postgres.ensure(cluster) : undefined),
-      parameter: (ref) =>
-        deps.parameter(ref.startsWith('arn:') ? ref.slice(ref.indexOf(':parameter') + 10) : ref),
+      secret: (ref) => resolveSecret(ref, deps),
       writeLog: deps.writeLog,
       realDelay: deps.realDelay,
     });

@@ -7,8 +7,8 @@ export interface TaskRuntimeDeps {
   containers: BuildahContainers;
   /** The real database a task of `clusterName` talks to, if any. */
   databaseFor: (clusterName: string) => Promise<PgInstance | undefined>;
-  /** The value of an SSM parameter (name or ARN) a container secret refers to. */
-  parameter: (nameOrArn: string) => string | undefined;
+  /** The value a container secret's `valueFrom` refers to (SSM parameter or Secrets Manager). */
+  secret: (valueFrom: string) => string | undefined;
   writeLog: (group: string, stream: string, line: string) => void;
   /** Real milliseconds for simulated ones (stop timeouts follow the sandbox's clock). */
   realDelay: (simulatedMs: number) => number;
@@ -80,7 +80,7 @@ export class RealTaskRuntime implements TaskRuntime {
     for (const e of main.environment ?? []) env[e.name] = e.value;
     for (const e of override?.environment ?? []) env[e.name] = e.value;
     for (const secret of (main.secrets as { name: string; valueFrom: string }[] | undefined) ?? []) {
-      const value = this.#deps.parameter(secret.valueFrom);
+      const value = this.#deps.secret(secret.valueFrom);
       if (value !== undefined) env[secret.name] = value;
     }
     const db = await this.#deps.databaseFor(task.cluster.clusterName);
