@@ -9,6 +9,7 @@ import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
+import type { RunRequest } from './program-run.ts';
 
 const RUNNER = fileURLToPath(new URL('./offline-runner.ts', import.meta.url));
 /** What offline mode copies out of the base ref: the Pulumi project and the schemas it may import. */
@@ -169,6 +170,8 @@ export function runProgramInChild(opts: {
   nodePath: string;
   processEnv: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  account?: RunRequest['account'];
+  config?: RunRequest['config'];
 }): Promise<StackSnapshot> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(opts.nodePath, [RUNNER], {
@@ -205,7 +208,14 @@ export function runProgramInChild(opts: {
           : `exited ${code ?? signal}`;
       reject(new Error(`the offline program run ${why}${stderr ? `:\n${stderr.trim()}` : ''}`));
     });
-    child.send({ stacksDir: opts.stacksDir, stack: opts.stack, key: opts.key });
+    const request: RunRequest = {
+      stacksDir: opts.stacksDir,
+      stack: opts.stack,
+      key: opts.key,
+      ...(opts.account ? { account: opts.account } : {}),
+      ...(opts.config ? { config: opts.config } : {}),
+    };
+    child.send(request);
   });
 }
 

@@ -54,7 +54,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         logsService(world.logs),
       ],
       query: [
-        stsService(world.sts, world.now),
+        stsService(world.sts, world.iam, world.now),
         rdsService(world.rds, world.now),
         elbv2Service(world.ecs.store),
       ],

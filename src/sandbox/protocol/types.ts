@@ -1,6 +1,6 @@
 import type { XmlNode } from './query.ts';
 
-export type ServiceName = 'ecs' | 'ecr' | 'ssm' | 'logs' | 'sts' | 'rds' | 'elbv2';
+export type ServiceName = 'ecs' | 'ecr' | 'ssm' | 'logs' | 'sts' | 'rds' | 'elbv2' | 'iam';
 
 /** Who made a request, from the access key id of its SigV4 Credential. */
 export interface Caller {
@@ -10,6 +10,8 @@ export interface Caller {
   /** The caller identity ARN (assumed-role ARN for STS keys). */
   arn: string;
   account: string;
+  /** The role of an STS-issued session; absent for static keys. */
+  roleArn?: string;
 }
 
 export interface CallContext {
