@@ -149,6 +149,7 @@ const access = new DeployAccess(name, {
       ...own,
       ...scope,
       promoteSourceRepositoryArns: promoteSourceRepository ? [promoteSourceRepository] : [],
+      imageSource: production ? ('promotion' as const) : ('build' as const),
     })),
   tags,
 });

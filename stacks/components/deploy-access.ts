@@ -33,6 +33,11 @@ export interface DeployScope {
   taskRoleArn: string;
   databaseArn: string;
   logGroupArn: string;
+  /**
+   * How images reach this environment: `build` (ferry build pushes them) or `promotion` (only
+   * ferry promote copies them in, so the role needs no registry login or pull).
+   */
+  imageSource: 'build' | 'promotion';
 }
 
 export interface DeployAccessArgs {
@@ -131,53 +136,54 @@ export function snapshotArnPattern(
   return `arn:${s.partition}:rds:${s.region}:${s.accountId}:snapshot:ferry-${s.environment}-*`;
 }
 
-/** Everything `ferry build`, `deploy`, `promote`, `rollback` and `status` call, on this environment only. */
+/** The deploy role's own ARN (it may ask IAM what it is allowed: `ferry doctor`). */
+export function deployRoleArnOf(s: Pick<DeployScope, 'partition' | 'accountId'>, name: string): string {
+  return `arn:${s.partition}:iam::${s.accountId}:role/${name}-deploy`;
+}
+
+/**
+ * Exactly what ferry calls in this environment, on this environment only. The sandbox's e2e tests run
+ * every flow with this policy enforced, and list the actions ferry used against the ones granted here.
+ */
 export function deployPolicy(s: DeployScope): PolicyDocument {
   const ecs = `arn:${s.partition}:ecs:${s.region}:${s.accountId}`;
   const clusterArn = `${ecs}:cluster/${s.clusterName}`;
+  const serviceArn = `${ecs}:service/${s.clusterName}/${s.serviceName}`;
   const familyArn = `${ecs}:task-definition/${s.taskDefinitionFamily}:*`;
   const taskArns = `${ecs}:task/${s.clusterName}/*`;
   const snapshots = snapshotArnPattern(s);
   const onCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
+  const built = s.imageSource === 'build';
   const statements: PolicyStatement[] = [
-    // GetAuthorizationToken has no resource type: AWS only accepts "*".
-    statement('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']),
+    // `ferry build` logs in to push; GetAuthorizationToken has no resource type: AWS only accepts "*".
+    ...(built ? [statement('EcrLogin', ['ecr:GetAuthorizationToken'], ['*'])] : []),
     statement(
-      'EcrPushPull',
+      'EcrPush',
+      // docker push authorizes the layer and manifest uploads; ferry reads the pushed image back.
       [
         'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchGetImage',
         'ecr:InitiateLayerUpload',
         'ecr:UploadLayerPart',
         'ecr:CompleteLayerUpload',
         'ecr:PutImage',
         'ecr:DescribeImages',
-        'ecr:DescribeRepositories',
-        'ecr:ListImages',
+        ...(built ? ['ecr:BatchGetImage'] : []),
       ],
       [s.repositoryArn],
     ),
-    // Register/Describe/ListTaskDefinitions have no resource type: AWS only accepts "*".
-    statement(
-      'EcsTaskDefinitions',
-      ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
-      ['*'],
-    ),
-    statement('EcsTaskDefinitionTags', ['ecs:ListTagsForResource'], [familyArn]),
+    // The revision is registered in the environment's own family (its ARN is the resource), tags included.
+    statement('EcsTaskDefinitions', ['ecs:RegisterTaskDefinition', 'ecs:ListTagsForResource'], [familyArn]),
+    // DescribeTaskDefinition has no resource type: AWS only accepts "*".
+    statement('EcsDescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']),
     statement('EcsTagOnCreate', ['ecs:TagResource'], [familyArn, taskArns], {
       StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] },
     }),
-    statement('EcsCluster', ['ecs:DescribeClusters'], [clusterArn]),
-    statement(
-      'EcsService',
-      ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'],
-      [`${ecs}:service/${s.clusterName}/${s.serviceName}`],
-    ),
+    statement('EcsService', ['ecs:DescribeServices', 'ecs:UpdateService'], [serviceArn]),
+    // AWS authorizes DescribeServiceDeployments on the service AND on its service deployments.
     statement(
       'EcsServiceDeployments',
       ['ecs:DescribeServiceDeployments'],
-      [`${ecs}:service-deployment/${s.clusterName}/${s.serviceName}/*`],
+      [serviceArn, `${ecs}:service-deployment/${s.clusterName}/${s.serviceName}/*`],
     ),
     statement('EcsRunMigrations', ['ecs:RunTask'], [familyArn], onCluster),
     statement('EcsTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], [taskArns]),
@@ -187,45 +193,32 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     }),
     statement('RdsInstance', ['rds:DescribeDBInstances'], [s.databaseArn]),
+    statement('RdsSnapshots', ['rds:CreateDBSnapshot'], [s.databaseArn, snapshots]),
     statement(
-      'RdsSnapshots',
-      ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:ListTagsForResource'],
-      [s.databaseArn, snapshots],
+      'RdsSnapshotRetention',
+      ['rds:DescribeDBSnapshots', 'rds:DeleteDBSnapshot', 'rds:AddTagsToResource'],
+      [snapshots],
     ),
-    statement('RdsSnapshotCleanup', ['rds:DeleteDBSnapshot', 'rds:AddTagsToResource'], [snapshots]),
     statement(
       'FerryState',
-      [
-        'ssm:GetParameter',
-        'ssm:GetParameters',
-        'ssm:PutParameter',
-        'ssm:DeleteParameter',
-        'ssm:GetParameterHistory',
-      ],
+      ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
       [`arn:${s.partition}:ssm:${s.region}:${s.accountId}:parameter/ferry/${s.app}/${s.environment}/*`],
     ),
     // elasticloadbalancing Describe* actions have no resource type: AWS only accepts "*".
+    statement('TargetHealth', ['elasticloadbalancing:DescribeTargetHealth'], ['*']),
+    statement('Logs', ['logs:GetLogEvents'], [`${s.logGroupArn}:log-stream:*`]),
+    // `ferry doctor` asks IAM which of these the role has; only about itself.
     statement(
-      'TargetHealth',
-      ['elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTargetGroups'],
-      ['*'],
-    ),
-    statement(
-      'Logs',
-      ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:DescribeLogStreams'],
-      [s.logGroupArn, `${s.logGroupArn}:*`],
+      'SelfCheck',
+      ['iam:SimulatePrincipalPolicy'],
+      [deployRoleArnOf(s, `${s.app}-${s.environment}`)],
     ),
   ];
   if (s.promoteSourceRepositoryArns.length > 0) {
     statements.push(
       statement(
         'EcrPromoteSource',
-        [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchGetImage',
-          'ecr:DescribeImages',
-        ],
+        ['ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecr:DescribeImages'],
         s.promoteSourceRepositoryArns,
       ),
     );

@@ -259,6 +259,7 @@ describe('deploy access helpers', () => {
       taskRoleArn: 'arn:aws:iam::111111111111:role/y',
       databaseArn: 'arn:aws:rds:eu-west-1:111111111111:db:shop-staging',
       logGroupArn: 'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/shop-staging-web',
+      imageSource: 'build',
     });
     expect(wildcardProblems(doc)).toEqual([]);
     expect(doc.Statement.some((s) => s.Sid === 'EcrPromoteSource')).toBe(false);
