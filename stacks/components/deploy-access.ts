@@ -167,7 +167,6 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
         'ecr:CompleteLayerUpload',
         'ecr:PutImage',
         'ecr:DescribeImages',
-        ...(built ? ['ecr:BatchGetImage'] : []),
       ],
       [s.repositoryArn],
     ),

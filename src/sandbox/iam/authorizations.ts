@@ -203,6 +203,18 @@ async function implied(facts: RequestFacts, vars: Vars): Promise<Authorization[]
       });
     }
   }
+  // Conservatively modelled: the tags of a task definition are read under ecs:ListTagsForResource.
+  if (
+    key === 'ecs:DescribeTaskDefinition' &&
+    strings(p.include)?.includes('TAGS') &&
+    vars.TaskDefinitionFamilyName
+  ) {
+    out.push({
+      action: 'ecs:ListTagsForResource',
+      resource: fill(await arnTemplate('ecs', 'task-definition'), vars),
+      context: {},
+    });
+  }
   if (key === 'ecs:RunTask') {
     const overrides = (p.overrides ?? {}) as Record<string, unknown>;
     const roles = [
