@@ -137,6 +137,11 @@ const access = new DeployAccess(name, {
   github,
   subject,
   oidcProvider: (config.get('githubOidcProvider') as 'create' | 'existing' | undefined) ?? 'create',
+  // Comma-separated: stack config files hold scalars only.
+  operatorPrincipals: (config.get('operatorPrincipals') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
   scope: pulumi
     .output({
       own: ownScope,

@@ -17,6 +17,8 @@ export interface SeedRequest {
    * `handmade`: the old fixed world without roles, for tests that need a world the stacks never make.
    */
   world?: 'stacks' | 'handmade';
+  /** The stacks' `operatorPrincipals` setting: who may assume the deploy roles with sts:AssumeRole. */
+  operatorPrincipals?: string[];
 }
 
 /** The environment descriptor of DESIGN.md, as the stacks would write it. */
@@ -33,6 +35,9 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
     throw new Error('environments must be names such as "staging"');
   }
   const desiredCount = b.desiredCount ?? 2;
+  const operatorPrincipals = b.operatorPrincipals ?? [];
+  if (!Array.isArray(operatorPrincipals) || operatorPrincipals.some((p) => typeof p !== 'string'))
+    throw new Error('operatorPrincipals must be an array of IAM ARNs');
   if (b.world !== undefined && b.world !== 'stacks' && b.world !== 'handmade')
     throw new Error('world must be "stacks" or "handmade"');
   if (!Number.isInteger(desiredCount) || desiredCount < 1 || desiredCount > 10)
@@ -47,6 +52,7 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
     initialSha,
     region: b.region ?? 'eu-west-1',
     world: b.world ?? 'stacks',
+    operatorPrincipals,
   };
 }
 
@@ -286,7 +292,15 @@ export async function seedApp(
     const spec =
       req.world === 'handmade'
         ? handmadeWorld(req.app, env, req.region)
-        : await stackWorld(req.app, { environment: env, account: accountFor(env), region: req.region });
+        : await stackWorld(req.app, {
+            environment: env,
+            account: accountFor(env),
+            region: req.region,
+            config:
+              req.operatorPrincipals.length > 0
+                ? { 'ferry-stacks:operatorPrincipals': req.operatorPrincipals.join(',') }
+                : {},
+          });
     descriptors[env] = await seedEnvironment(world, req, spec);
   }
   return { descriptors };

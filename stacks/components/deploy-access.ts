@@ -63,6 +63,15 @@ export interface DeployAccessArgs {
    */
   scope: pulumi.Input<DeployScope>;
   /**
+   * People (IAM principal ARNs, such as the role of an IAM Identity Center permission set) who may
+   * assume the role from a laptop to run `ferry status`, `ferry rollback` or `ferry lock release`.
+   * They must set a source identity (ferry sends the user name), which CloudTrail then records on
+   * every call of the session.
+   * @example ["arn:aws:iam::111111111111:role/AWSReservedSSO_Deployers_0123456789abcdef"]
+   * @default []
+   */
+  operatorPrincipals?: string[];
+  /**
    * Longest session in seconds; ferry re-assumes the role for longer runs.
    * @default 3600
    */
@@ -90,9 +99,18 @@ export function normalizeDeployAccessArgs(args: DeployAccessArgs): NormalizedDep
   if (oidcProvider !== 'create' && oidcProvider !== 'existing') {
     throw new Error(`\`oidcProvider\` must be create or existing, got ${oidcProvider}`);
   }
+  const operatorPrincipals = args.operatorPrincipals ?? [];
+  for (const principal of operatorPrincipals) {
+    if (!OPERATOR_PRINCIPAL.test(principal)) {
+      throw new Error(
+        `\`operatorPrincipals\` must list IAM role or user ARNs (arn:aws:iam::ACCOUNT:role/NAME), got ${JSON.stringify(principal)}`,
+      );
+    }
+  }
   return {
     ...args,
     oidcProvider,
+    operatorPrincipals,
     maxSessionDurationSeconds: args.maxSessionDurationSeconds ?? 3600,
     tags: args.tags ?? {},
   };
@@ -107,6 +125,22 @@ export function githubSubjects(github: GithubRepository, subject: GithubSubject)
     `repo:${owner}/${repo}:${context}`,
     `repo:${owner}@${github.ownerId}/${repo}@${github.repositoryId}:${context}`,
   ];
+}
+
+const OPERATOR_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+
+/**
+ * Operators assume the role with sts:AssumeRole and must name themselves: without a source identity
+ * the call is refused, and with one it is recorded in every CloudTrail event of the session.
+ */
+export function operatorTrustStatement(principals: string[]): PolicyStatement {
+  return {
+    Sid: 'Operators',
+    Effect: 'Allow',
+    Principal: { AWS: principals },
+    Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+    Condition: { Null: { 'sts:SourceIdentity': 'false' } },
+  };
 }
 
 /** Web-identity trust pinned to the STS audience and the exact subjects (StringEquals: no wildcards). */
@@ -192,12 +226,13 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     }),
     statement('RdsInstance', ['rds:DescribeDBInstances'], [s.databaseArn]),
-    statement('RdsSnapshots', ['rds:CreateDBSnapshot'], [s.databaseArn, snapshots]),
+    // Both name the instance (listing its snapshots authorizes on the instance) and the snapshots.
     statement(
-      'RdsSnapshotRetention',
-      ['rds:DescribeDBSnapshots', 'rds:DeleteDBSnapshot', 'rds:AddTagsToResource'],
-      [snapshots],
+      'RdsSnapshots',
+      ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'],
+      [s.databaseArn, snapshots],
     ),
+    statement('RdsSnapshotRetention', ['rds:DeleteDBSnapshot', 'rds:AddTagsToResource'], [snapshots]),
     statement(
       'FerryState',
       ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
@@ -255,7 +290,12 @@ function createDeployAccess(args: NormalizedDeployAccessArgs, parent: pulumi.Res
     {
       name: `${args.name}-deploy`,
       description: `ferry deploys from ${args.github.repository} (${subjects[0]})`,
-      assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(githubTrustPolicy(arn, subjects))),
+      assumeRolePolicy: providerArn.apply((arn) => {
+        const trust = githubTrustPolicy(arn, subjects);
+        if (args.operatorPrincipals.length > 0)
+          trust.Statement.push(operatorTrustStatement(args.operatorPrincipals));
+        return JSON.stringify(trust);
+      }),
       maxSessionDuration: args.maxSessionDurationSeconds,
       tags: args.tags,
     },

@@ -147,8 +147,10 @@ async function resourcesFor(prefix: string, action: string, vars: Vars, direct: 
   );
   const named = (t: (typeof typed)[number]) => direct.find((arn) => templatePattern(t.template).test(arn));
   const required = typed.filter((t) => t.required);
-  // With no required type, the request's own ARN says which optional type applies.
-  const chosen = required.length > 0 ? required : typed.filter((t) => named(t));
+  // With no required type, the optional types the request names (by ARN or by its parameters) apply.
+  const filled = (t: (typeof typed)[number]) =>
+    [...t.template.matchAll(/\$\{([A-Za-z]+)\}/g)].every((m) => vars[m[1]!] !== undefined);
+  const chosen = required.length > 0 ? required : typed.filter((t) => named(t) || filled(t));
   if (chosen.length === 0) return ['*'];
   return chosen.map((t) => named(t) ?? fill(t.template, vars));
 }

@@ -34,6 +34,8 @@ export interface WorldRequest {
   environment: string;
   account: string;
   region: string;
+  /** Stack settings beyond the stack file's (project-qualified keys). */
+  config?: Record<string, string>;
 }
 
 function stackFiles(dir: string): string[] {
@@ -69,7 +71,10 @@ export function cacheDir(): string {
 }
 
 function cachePath(req: WorldRequest, hash: string): string {
-  return join(cacheDir(), `${hash}-${req.environment}-${req.account}-${req.region}.json`);
+  const settings = Object.keys(req.config ?? {}).length
+    ? `-${createHash('sha256').update(JSON.stringify(req.config)).digest('hex').slice(0, 8)}`
+    : '';
+  return join(cacheDir(), `${hash}-${req.environment}-${req.account}-${req.region}${settings}.json`);
 }
 
 async function generate(req: WorldRequest, stacksDir: string): Promise<StackWorld> {
@@ -82,7 +87,7 @@ async function generate(req: WorldRequest, stacksDir: string): Promise<StackWorl
     nodePath: process.execPath,
     processEnv: process.env,
     account,
-    config: { ...config, 'ferry-stacks:app': PLACEHOLDER_APP, 'aws:region': req.region },
+    config: { ...config, ...req.config, 'ferry-stacks:app': PLACEHOLDER_APP, 'aws:region': req.region },
   });
   return extractStackWorld(snapshot, account);
 }
