@@ -205,3 +205,38 @@ describe('ferry under the stacks’ IAM policies (sandbox)', () => {
     },
   );
 });
+
+describe('ferry on a laptop (sts:AssumeRole with the caller’s own keys)', () => {
+  const laptop = () => ({
+    ...sandbox.env,
+    AWS_SECRET_ACCESS_KEY: 'laptop-secret-key',
+    USER: 'alice',
+    ACTIONS_ID_TOKEN_REQUEST_URL: '',
+  });
+
+  it('says which stack setting to change when the deploy role refuses the caller', async () => {
+    const run = await runFerry(['lock', 'status', 'staging'], { cwd, env: laptop() });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(
+      `Could not assume role arn:aws:iam::111111111111:role/${APP}-staging-deploy`,
+    );
+    expect(run.stderr).toContain(
+      'add `arn:aws:iam::111111111111:user/test` to `ferry-stacks:operatorPrincipals` (comma-separated) in stacks/Pulumi.staging.yaml',
+    );
+  });
+
+  it('assumes the deploy role as a listed operator, naming the person as source identity', async () => {
+    const app = 'opsapp';
+    await sandbox.control.seed({
+      app,
+      environments: ['staging'],
+      operatorPrincipals: ['arn:aws:iam::111111111111:user/test'],
+    });
+    const run = await runFerry(['lock', 'status', 'staging'], { cwd: appDir(app), env: laptop() });
+    expect(run.code, run.stderr).toBe(0);
+    const assumed = (await sandbox.control.requests()).filter(
+      (r) => r.operation === 'AssumeRole' && JSON.stringify(r.params).includes(`${app}-staging-deploy`),
+    );
+    expect(assumed.at(-1)).toMatchObject({ status: 200, params: { SourceIdentity: 'alice' } });
+  });
+});
