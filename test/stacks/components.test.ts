@@ -243,6 +243,15 @@ describe('deploy access helpers', () => {
     );
   });
 
+  it('rejects operator principals that are not IAM role or user ARNs, naming the setting', () => {
+    const base = { name: 'n', github, subject: { branch: 'main' }, scope: {} as never };
+    for (const bad of ['alice', 'arn:aws:iam::111111111111:*', '*']) {
+      expect(() => normalizeDeployAccessArgs({ ...base, operatorPrincipals: [bad] }), bad).toThrow(
+        /`operatorPrincipals`/,
+      );
+    }
+  });
+
   it('produces a permission policy the wildcard check accepts', () => {
     const doc = deployPolicy({
       partition: 'aws',
