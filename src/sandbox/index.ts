@@ -7,6 +7,7 @@ import { createSandboxServer } from './server.ts';
 import { ecrService } from './services/ecr.ts';
 import { ecsService } from './services/ecs.ts';
 import { elbv2Service } from './services/elbv2.ts';
+import { iamService } from './services/iam.ts';
 import { logsService } from './services/logs.ts';
 import { rdsService } from './services/rds.ts';
 import { ssmService } from './services/ssm.ts';
@@ -57,6 +58,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         stsService(world.sts, world.iam, world.now),
         rdsService(world.rds, world.now),
         elbv2Service(world.ecs.store),
+        iamService(world.iam),
       ],
       onError: (err) => log(`sandbox: internal error: ${(err as Error).stack ?? String(err)}`),
     });

@@ -170,3 +170,88 @@ describe('calls the role may not make', () => {
     admin.destroy();
   });
 });
+
+describe('IAM SimulatePrincipalPolicy (what `ferry doctor` asks)', () => {
+  /** A signed-looking awsQuery call: the sandbox reads the access key id, not the signature. */
+  async function simulate(
+    accessKeyId: string,
+    form: Record<string, string>,
+  ): Promise<{ status: number; body: string }> {
+    const res = await fetch(sandbox.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261126/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: new URLSearchParams({
+        Action: 'SimulatePrincipalPolicy',
+        Version: '2010-05-08',
+        ...form,
+      }).toString(),
+    });
+    return { status: res.status, body: await res.text() };
+  }
+
+  async function stagingKey(): Promise<string> {
+    const out = await sts.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: STAGING,
+        RoleSessionName: 'gha-42',
+        WebIdentityToken: githubToken('repo:acme/shop:ref:refs/heads/main'),
+      }),
+    );
+    return out.Credentials!.AccessKeyId!;
+  }
+
+  const own = 'arn:aws:ecs:eu-west-1:111111111111:service/trusty-staging/trusty-staging-web';
+  const other = 'arn:aws:ecs:eu-west-1:111111111111:service/trusty-production/trusty-production-web';
+
+  it('evaluates the role’s own policies for each action and resource', async () => {
+    const { status, body } = await simulate(await stagingKey(), {
+      PolicySourceArn: STAGING,
+      'ActionNames.member.1': 'ecs:UpdateService',
+      'ResourceArns.member.1': own,
+      'ResourceArns.member.2': other,
+    });
+    expect(status, body).toBe(200);
+    const decisions = [
+      ...body.matchAll(/<EvalResourceName>([^<]+)<\/EvalResourceName><EvalDecision>(\w+)</g),
+    ].map((m) => [m[1], m[2]]);
+    expect(decisions).toEqual([
+      [own, 'allowed'],
+      [other, 'implicitDeny'],
+    ]);
+  });
+
+  it('answers a role taken a grant away, and refuses asking about another role', async () => {
+    const role = (await sandbox.control.roles()).find((r) => r.arn === STAGING)!;
+    const policy = role.inlinePolicies[0]!;
+    const statements = policy.document.Statement as { Action: string[] }[];
+    await sandbox.control.putRolePolicy(STAGING, policy.name, {
+      ...policy.document,
+      Statement: statements.map((s) => ({
+        ...s,
+        Action: s.Action.filter((a) => a !== 'ecs:UpdateService'),
+      })) as never,
+    });
+    try {
+      const key = await stagingKey();
+      const lacking = await simulate(key, {
+        PolicySourceArn: STAGING,
+        'ActionNames.member.1': 'ecs:UpdateService',
+        'ResourceArns.member.1': own,
+      });
+      expect(lacking.body).toContain('<EvalDecision>implicitDeny</EvalDecision>');
+      const refused = await simulate(key, {
+        PolicySourceArn: PRODUCTION,
+        'ActionNames.member.1': 'ecs:UpdateService',
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toContain(
+        `is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${PRODUCTION} because no identity-based policy allows`,
+      );
+    } finally {
+      await sandbox.control.putRolePolicy(STAGING, policy.name, policy.document);
+    }
+  });
+});
