@@ -59,7 +59,11 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
       `  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_REGION=${ctx.globals.region ?? 'eu-west-1'}`,
       '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',
       ...(args.seed
-        ? [`Seeded app "${args.seed}": staging and production; try \`ferry status --app ${args.seed}\``]
+        ? [
+            `Seeded app "${args.seed}" from the stacks: staging and production, with their IAM roles; try \`ferry status --app ${args.seed}\``,
+            'These static keys are unrestricted. To run as a deploy role (its policy enforced), add the token of a push to main:',
+            `  export ACTIONS_ID_TOKEN_REQUEST_TOKEN=local ACTIONS_ID_TOKEN_REQUEST_URL='${sandbox.endpoint}/_sandbox/oidc/token?sub=repo:acme/shop:ref:refs/heads/main'`,
+          ]
         : [`Seed an app: curl -X POST ${sandbox.endpoint}/_sandbox/seed -d '{"app":"shop"}'`]),
       'Stop with Ctrl-C.',
     ];
