@@ -264,9 +264,10 @@ async function seedEnvironment(
     account,
   });
 
-  // The load balancer's DNS name becomes the sandbox's own per-service endpoint.
+  // The load balancer's DNS name and the registry host become the sandbox's own endpoints.
   const descriptor: SeededDescriptor = {
     ...spec.descriptor,
+    repository: { ...spec.descriptor.repository, uri: repo.repositoryUri },
     services: spec.descriptor.services.map((s) => ({ ...s, baseUrl: `${world.endpoint}/_lb/${s.name}` })),
   };
   world.ssm.put({
