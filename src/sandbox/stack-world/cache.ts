@@ -26,9 +26,13 @@ export const STACKS_DIR = fileURLToPath(new URL('../../../stacks/', import.meta.
 /** The app name worlds are generated for, then renamed from: one word that appears nowhere else. */
 export const PLACEHOLDER_APP = 'ferrysbx';
 
-const SOURCES_OF_THE_READER = ['./extract.ts', '../../infra/program-run.ts', '../../infra/mock-aws.ts'].map(
-  (p) => fileURLToPath(new URL(p, import.meta.url)),
-);
+const SOURCES_OF_THE_READER = [
+  './extract.ts',
+  '../../infra/program-run.ts',
+  '../../infra/mock-aws.ts',
+  '../../infra/offline-runner.ts',
+  '../../infra/stack-config.ts',
+].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
 export interface WorldRequest {
   environment: string;
@@ -67,7 +71,7 @@ function stackFor(environment: string, stacksDir: string): { stack: string; conf
 }
 
 export function cacheDir(): string {
-  return process.env.FERRY_SANDBOX_WORLD_CACHE ?? join(tmpdir(), 'ferry-sandbox-worlds');
+  return join(tmpdir(), 'ferry-sandbox-worlds');
 }
 
 function cachePath(req: WorldRequest, hash: string): string {
@@ -85,6 +89,7 @@ async function generate(req: WorldRequest, stacksDir: string): Promise<StackWorl
     stack,
     key: randomBytes(32).toString('hex'),
     nodePath: process.execPath,
+    // The child needs the caller's PATH and temp directory (runnerEnv drops any PULUMI_ settings).
     processEnv: process.env,
     account,
     config: { ...config, ...req.config, 'ferry-stacks:app': PLACEHOLDER_APP, 'aws:region': req.region },
