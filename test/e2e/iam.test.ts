@@ -3,6 +3,11 @@
  * against what ferry used (an over-grant shows as plainly as a gap), and every statement is shown
  * to be needed: without it, a recorded request of the flows is refused naming the statement's action.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/sandbox/iam/evaluate.ts';
@@ -23,7 +28,6 @@ const REGION = 'eu-west-1';
  */
 const UNOBSERVED: Record<string, string[]> = {
   [`${APP}-staging-deploy`]: [
-    'ecr:GetAuthorizationToken',
     'ecr:BatchCheckLayerAvailability',
     'ecr:InitiateLayerUpload',
     'ecr:UploadLayerPart',
@@ -63,6 +67,41 @@ async function ferry(
   return run;
 }
 
+const exec = promisify(execFile);
+
+/** `ferry build --builder buildah` of a one-file image, with buildah's storage in a temp dir. */
+async function build(environments: Record<string, unknown>): Promise<number | null> {
+  const storage = await mkdtemp(join(tmpdir(), 'ferry-e2e-iam-build-'));
+  const conf = join(storage, 'storage.conf');
+  await writeFile(
+    conf,
+    `[storage]\ndriver = "vfs"\ngraphroot = "${storage}/root"\nrunroot = "${storage}/run"\n`,
+  );
+  const repo = appDir(APP, { environments, build: { context: '.', dockerfile: 'Containerfile' } });
+  await writeFile(join(repo, 'Containerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
+  await writeFile(join(repo, 'hello.txt'), 'hello from the IAM flows\n');
+  const git = (...args: string[]) =>
+    exec('git', ['-C', repo, '-c', 'user.name=ferry test', '-c', 'user.email=test@example.invalid', ...args]);
+  await git('init', '-q');
+  await git('add', '.');
+  await git('commit', '-q', '-m', 'app');
+  const env = {
+    ...sandbox.env,
+    HOME: storage,
+    TMPDIR: storage,
+    CONTAINERS_STORAGE_CONF: conf,
+    BUILDAH_ISOLATION: 'chroot',
+  };
+  try {
+    const run = await runFerry(['build', '--builder', 'buildah'], { cwd: repo, env, timeoutMs: 120_000 });
+    return run.code;
+  } finally {
+    await exec('buildah', ['rm', '--all'], { env: { ...process.env, ...env } }).catch(() => undefined);
+    await rm(storage, { recursive: true, force: true });
+    await rm(repo, { recursive: true, force: true });
+  }
+}
+
 let cwd: string;
 let slowMigrationDir: string;
 beforeAll(async () => {
@@ -74,6 +113,7 @@ beforeAll(async () => {
     environments,
     migrate: { command: ['npm', 'run', 'migrate'], timeout: '2s' },
   });
+  codes.build = await build(environments);
   await ferry('deploy', ['deploy', 'staging', '--sha', '<sha>']);
   await ferry('failed migration', ['deploy', 'staging', '--sha', '<sha>'], async () => {
     await sandbox.control.setFaults({ migrationExitCode: 1 });
@@ -139,6 +179,7 @@ const checkedBy = (role: Role) =>
 describe('ferry under the stacks’ IAM policies (sandbox)', () => {
   it('runs every flow with the exit code it would have on AWS, refused nothing', () => {
     expect(codes).toEqual({
+      build: 0,
       deploy: 0,
       'failed migration': 1,
       'migration timeout': 1,
