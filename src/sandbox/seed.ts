@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Descriptor } from '../config/schema.ts';
 import type { ContainerDefinition, Service } from './ecs/model.ts';
 import { stackWorld } from './stack-world/cache.ts';
@@ -9,14 +8,13 @@ import type { World } from './world.ts';
 export interface SeedRequest {
   app: string;
   environments?: string[];
+  /**
+   * Tasks per service. Unlike the rest of the world this is not the stacks' value: rollouts in the
+   * sandbox's tests are judged with two tasks each. @default 2
+   */
   desiredCount?: number;
   initialSha?: string;
   region?: string;
-  /**
-   * `stacks` (the default): the world the stacks declare for each environment, IAM roles included.
-   * `handmade`: the old fixed world without roles, for tests that need a world the stacks never make.
-   */
-  world?: 'stacks' | 'handmade';
   /** The stacks' `operatorPrincipals` setting: who may assume the deploy roles with sts:AssumeRole. */
   operatorPrincipals?: string[];
 }
@@ -38,8 +36,6 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
   const operatorPrincipals = b.operatorPrincipals ?? [];
   if (!Array.isArray(operatorPrincipals) || operatorPrincipals.some((p) => typeof p !== 'string'))
     throw new Error('operatorPrincipals must be an array of IAM ARNs');
-  if (b.world !== undefined && b.world !== 'stacks' && b.world !== 'handmade')
-    throw new Error('world must be "stacks" or "handmade"');
   if (!Number.isInteger(desiredCount) || desiredCount < 1 || desiredCount > 10)
     throw new Error('desiredCount must be 1-10');
   const initialSha = b.initialSha ?? '0'.repeat(40);
@@ -51,98 +47,12 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
     desiredCount,
     initialSha,
     region: b.region ?? 'eu-west-1',
-    world: b.world ?? 'stacks',
     operatorPrincipals,
   };
 }
 
 export function accountFor(env: string): string {
   return env === 'production' ? '222222222222' : '111111111111';
-}
-
-/**
- * A hand-made world with the old seed's names (no IAM roles): for tests of the sandbox itself that
- * need a world without the stacks' program run, and as the shape the stack world fills.
- */
-export function handmadeWorld(app: string, env: string, region: string): StackWorld {
-  const account = accountFor(env);
-  const name = `${app}-${env}`;
-  const serviceName = `${name}-web`;
-  const tgArn = `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}-web/${randomBytes(8).toString('hex')}`;
-  const repositoryUri = `${account}.dkr.ecr.${region}.amazonaws.com/${name}`;
-  return {
-    app,
-    environment: env,
-    account,
-    region,
-    cluster: { name },
-    service: {
-      name: serviceName,
-      desiredCount: 2,
-      minimumHealthyPercent: 100,
-      maximumPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriodSeconds: 30,
-      loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }],
-    },
-    taskDefinition: {
-      family: serviceName,
-      cpu: '256',
-      memory: '512',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      executionRoleArn: `arn:aws:iam::${account}:role/${name}-execution`,
-      taskRoleArn: `arn:aws:iam::${account}:role/${name}-task`,
-      containerDefinitions: [
-        {
-          name: 'web',
-          image: `${repositoryUri}:bootstrap`,
-          essential: true,
-          portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }],
-          environment: [{ name: 'APP_VERSION', value: 'bootstrap' }],
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': `/ecs/${name}`,
-              'awslogs-region': region,
-              'awslogs-stream-prefix': 'web',
-            },
-          },
-        },
-      ],
-    },
-    logGroup: { name: `/ecs/${name}` },
-    repository: { name, immutable: true, scanOnPush: true },
-    database: { identifier: name, engine: 'postgres' },
-    targetGroup: {
-      arn: tgArn,
-      name: `${name}-web`,
-      port: 8080,
-      healthCheckPath: '/health',
-      intervalSeconds: 10,
-      healthyThreshold: 2,
-      unhealthyThreshold: 3,
-      deregistrationDelaySeconds: 30,
-    },
-    descriptor: {
-      version: 1,
-      app,
-      environment: env,
-      region,
-      accountId: account,
-      cluster: name,
-      services: [{ name: serviceName, container: 'web', baseUrl: '', targetGroupArn: tgArn }],
-      repository: { name, uri: repositoryUri },
-      database: { identifier: name, kind: 'instance' },
-      taskDefinitionFamily: serviceName,
-      network: {
-        subnets: [`subnet-${env}-a`, `subnet-${env}-b`],
-        securityGroups: [`sg-${env}-web`],
-        assignPublicIp: false,
-      },
-    },
-    roles: [],
-  };
 }
 
 /** The image and version the seeded revision runs, in the stacks' container definition. */
@@ -290,18 +200,15 @@ export async function seedApp(
   const req = validateSeed(body);
   const descriptors: Record<string, SeededDescriptor> = {};
   for (const env of req.environments) {
-    const spec =
-      req.world === 'handmade'
-        ? handmadeWorld(req.app, env, req.region)
-        : await stackWorld(req.app, {
-            environment: env,
-            account: accountFor(env),
-            region: req.region,
-            config:
-              req.operatorPrincipals.length > 0
-                ? { 'ferry-stacks:operatorPrincipals': req.operatorPrincipals.join(',') }
-                : {},
-          });
+    const spec = await stackWorld(req.app, {
+      environment: env,
+      account: accountFor(env),
+      region: req.region,
+      config:
+        req.operatorPrincipals.length > 0
+          ? { 'ferry-stacks:operatorPrincipals': req.operatorPrincipals.join(',') }
+          : {},
+    });
     descriptors[env] = await seedEnvironment(world, req, spec);
   }
   return { descriptors };
