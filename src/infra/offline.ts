@@ -9,6 +9,7 @@ import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
+import type { RunRequest } from './program-run.ts';
 
 // Beside this module: .ts when ferry runs from its sources, .js in the compiled package.
 const RUNNER = fileURLToPath(
@@ -183,6 +184,8 @@ export function runProgramInChild(opts: {
   timeoutMs?: number;
   /** Where the packages the program imports resolve from, when its own directory has none. */
   resolveFrom?: string;
+  account?: RunRequest['account'];
+  config?: RunRequest['config'];
 }): Promise<StackSnapshot> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(opts.nodePath, [RUNNER], {
@@ -219,12 +222,15 @@ export function runProgramInChild(opts: {
           : `exited ${code ?? signal}`;
       reject(new Error(`the offline program run ${why}${stderr ? `:\n${stderr.trim()}` : ''}`));
     });
-    child.send({
+    const request: RunRequest = {
       stacksDir: opts.stacksDir,
       stack: opts.stack,
       key: opts.key,
       ...(opts.resolveFrom ? { resolveFrom: opts.resolveFrom } : {}),
-    });
+      ...(opts.account ? { account: opts.account } : {}),
+      ...(opts.config ? { config: opts.config } : {}),
+    };
+    child.send(request);
   });
 }
 

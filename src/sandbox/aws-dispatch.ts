@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultStore } from './faults.ts';
+import type { CheckedAuthorization, IamGuard } from './iam/guard.ts';
 import { AwsError } from './protocol/errors.ts';
 import { parseQueryParams, queryError, queryResponse, toXml } from './protocol/query.ts';
 import type { CallContext, JsonService, QueryService, ServiceName } from './protocol/types.ts';
@@ -12,6 +13,7 @@ export interface DispatchDeps {
   sts: StsStore;
   faults: FaultStore;
   log: RequestLog;
+  guard: IamGuard;
   now: () => number;
   onError?: (err: unknown) => void;
 }
@@ -107,6 +109,7 @@ export async function dispatchAws(
   const { accessKeyId, region } = credentialScope(req);
   const caller = deps.sts.callerFor(accessKeyId);
   let status = 200;
+  let authorizations: CheckedAuthorization[] | undefined;
   try {
     const latency = deps.faults.latencyFor(routed.operation);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
@@ -132,6 +135,19 @@ export async function dispatchAws(
         403,
       );
     }
+    await deps.guard.check(
+      {
+        service: routed.service,
+        operation: routed.operation,
+        params: routed.params,
+        protocol,
+        region,
+        caller,
+      },
+      (checked) => {
+        authorizations = checked;
+      },
+    );
     const out = await routed.run({ caller, region });
     send(res, protocol, 200, out);
   } catch (err) {
@@ -150,6 +166,7 @@ export async function dispatchAws(
       caller: caller.principal,
       status,
       ts: new Date(deps.now()).toISOString(),
+      ...(authorizations ? { authorizations } : {}),
     });
   }
 }

@@ -4,6 +4,8 @@ export interface Faults {
   failToStart?: string[];
   migrationExitCode?: number;
   migrationLogLines?: string[];
+  /** Simulated seconds a migration task runs before it exits (a slow or hung migration). */
+  migrationSeconds?: number;
   throttleRate?: number;
   errorRate?: number;
   latencyMs?: number;
@@ -96,6 +98,12 @@ export function validateFaults(input: unknown): Faults {
   }
   if (f.migrationExitCode !== undefined && !Number.isInteger(f.migrationExitCode)) {
     throw new Error('migrationExitCode must be an integer');
+  }
+  if (
+    f.migrationSeconds !== undefined &&
+    (typeof f.migrationSeconds !== 'number' || !(f.migrationSeconds >= 0))
+  ) {
+    throw new Error('migrationSeconds must be a number of seconds');
   }
   return f as Faults;
 }

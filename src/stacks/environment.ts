@@ -33,6 +33,12 @@ export interface FerryEnvironmentArgs {
   githubRepositoryId: string;
   /** @default "create" (an account has one provider per URL: `existing` looks it up) */
   githubOidcProvider?: 'create' | 'existing';
+  /**
+   * Roles or users (an SSO permission set's role, say) that may assume the deploy role from a laptop,
+   * with a source identity naming the person. In stack config: one comma-separated string.
+   * @default []
+   */
+  operatorPrincipals?: string[];
   /** Staging: the branch whose pushes may deploy. @default "main" */
   githubBranch?: string;
   /** Production: the GitHub environment whose jobs may deploy. @default "production" */
@@ -269,6 +275,7 @@ export class FerryEnvironment {
       github,
       subject,
       oidcProvider: args.githubOidcProvider ?? 'create',
+      operatorPrincipals: args.operatorPrincipals ?? [],
       scope: pulumi
         .output({
           own: ownScope,
@@ -281,6 +288,7 @@ export class FerryEnvironment {
           ...own,
           ...scope,
           promoteSourceRepositoryArns: promoteSourceRepository ? [promoteSourceRepository] : [],
+          imageSource: production ? ('promotion' as const) : ('build' as const),
         })),
       tags,
     });

@@ -329,7 +329,8 @@ export class EcsEngine {
     const service = task.serviceName ? this.store.serviceByName(task.serviceName) : undefined;
     if (!service) {
       const code = this.#deps.faults.current.migrationExitCode ?? 0;
-      task.exitAt = now + ONE_SHOT_RUN_MS;
+      const seconds = this.#deps.faults.current.migrationSeconds;
+      task.exitAt = now + (seconds === undefined ? ONE_SHOT_RUN_MS : seconds * 1000);
       task.exitCode = code;
       return;
     }
