@@ -203,6 +203,9 @@ export async function runReleaseCommand(
       dryRun: ctx.globals.dryRun,
       owner: lockOwner(ctx.env),
       runId: newRunId(),
+      ...(ctx.env.FERRY_LOCK_TTL
+        ? { lockTtlMs: Math.max(1000, parseDuration(ctx.env.FERRY_LOCK_TTL, 'FERRY_LOCK_TTL')) }
+        : {}),
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;

@@ -139,6 +139,11 @@ const commandTable: Registrar[] = [
       .description("show or release an environment's deploy lock")
       .argument('<action>', 'status | release')
       .argument('<env>', 'environment name')
+      .option(
+        '--force',
+        'release a live lock (its run may still be deploying): only once that run is dead',
+        false,
+      )
       .action(action(() => import('./commands/lock.ts'))),
   (p, action) =>
     p

@@ -12,6 +12,7 @@ import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts
 import { restore } from './restore.ts';
 import { type Failure, startRollout, watchRollout } from './rollout.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { fence } from './wrap-up.ts';
 
 const base = (state: RunState) => ({
   digest: state.plan.digest,
@@ -169,12 +170,14 @@ export async function rolloutPhase(
   return rollBack(reason, watched.state === 'failed' ? watched.failures : []);
 }
 
-export function rollbackBranch(
+export async function rollbackBranch(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
   what: { reason: string; failures: Failure[]; untouched: string[]; targetArn: string; observers: Observers },
 ): Promise<ReleaseResult> {
+  // Rolling back is a change too: only the lock's holder may make it.
+  await fence(deps, state);
   return restore(deps, {
     plan: state.plan,
     steps: state.steps,

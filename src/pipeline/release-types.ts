@@ -1,6 +1,7 @@
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import type { StepTimer } from './context.ts';
 import type { Outcome } from './events.ts';
+import type { Lease } from './lease.ts';
 import type { Plan, ReleaseKind } from './plan.ts';
 import type { ImageCopier } from './ports.ts';
 
@@ -16,6 +17,8 @@ export interface ReleaseRequest {
   /** Who holds the lock (user@host or the GitHub run) and this run's unique id. */
   owner: string;
   runId: string;
+  /** How long the lock lives without renewal (default DEFAULT_LOCK_TTL_MS); renewed every fifth of it. */
+  lockTtlMs?: number;
   /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
   actor?: string;
   /** For a rollback: the recorded release to return to. */
@@ -42,4 +45,8 @@ export interface RunState {
   taskDefinitionArn?: string;
   migrationStarted: boolean;
   deployStarted: boolean;
+  /** The lock this run holds: renewed in the background, checked before each change. */
+  lease?: Lease;
+  /** A migration task interrupted by a signal, and whether it was seen STOPPED afterwards. */
+  interruptedMigration?: { taskArn: string; stopped: boolean; detail: string };
 }
