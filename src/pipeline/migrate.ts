@@ -9,7 +9,19 @@ import { describe, isTransient, pollUntil, tolerant } from './poll.ts';
 import type { ContainerSnapshot, TaskSnapshot } from './ports.ts';
 import { judgeMigration } from './verdicts.ts';
 
-export type MigrationResult = { ok: true; taskArn: string } | { ok: false; taskArn?: string; reason: string };
+export type MigrationResult =
+  | { ok: true; taskArn: string }
+  | { ok: false; taskArn?: string; reason: string }
+  /** The run was interrupted while the task ran: it was asked to stop, and `stopped` says whether it did. */
+  | { ok: false; taskArn: string; reason: string; interrupted: { stopped: boolean; detail: string } };
+
+/**
+ * How long an interrupted run waits for its migration task to stop. GitHub
+ * kills a cancelled job 10 s after its first signal: this leaves time to
+ * record the run and release the lock.
+ */
+export const INTERRUPT_STOP_WAIT_MS = 4_000;
+const INTERRUPT_POLL_MS = 250;
 
 export interface MigrationInput {
   cluster: string;
@@ -42,11 +54,18 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
   info(deps, `migration task ${task.arn}: ${JSON.stringify(input.command)}`);
   const tail = logTail(deps, input, task.arn);
   const poll = pollContext(deps);
-  const stopped = await pollUntil(poll, input.timeoutMs, async () => {
-    const now = await tolerant(poll, 'migration task', () => ecs.describeTask(input.cluster, task.arn));
-    await tail.read();
-    return now && now.lastStatus === 'STOPPED' ? now : undefined;
-  });
+  let stopped: TaskSnapshot | undefined;
+  try {
+    stopped = await pollUntil(poll, input.timeoutMs, async () => {
+      const now = await tolerant(poll, 'migration task', () => ecs.describeTask(input.cluster, task.arn));
+      await tail.read();
+      return now && now.lastStatus === 'STOPPED' ? now : undefined;
+    });
+  } catch (err) {
+    if (!deps.signal.aborted) throw err;
+    const interrupted = await stopInterrupted(deps, input.cluster, task.arn);
+    return { ok: false, taskArn: task.arn, reason: 'interrupted during the migration', interrupted };
+  }
   if (!stopped) {
     await ecs.stopTask(input.cluster, task.arn, 'ferry: migration timed out').catch((err: unknown) => {
       warn(deps, `could not stop migration task ${task.arn}: ${describe(err)}`);
@@ -63,6 +82,35 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
   return verdict.state === 'succeeded'
     ? { ok: true, taskArn: task.arn }
     : { ok: false, taskArn: task.arn, reason: verdict.state === 'failed' ? verdict.reason : 'not stopped' };
+}
+
+/**
+ * The run was interrupted: StopTask, then wait (bounded, and deaf to the abort
+ * that got us here) until ECS reports the task STOPPED.
+ */
+async function stopInterrupted(
+  deps: Deps,
+  cluster: string,
+  taskArn: string,
+): Promise<{ stopped: boolean; detail: string }> {
+  const ecs = deps.ports.ecs;
+  const deadline = deps.clock.now().getTime() + INTERRUPT_STOP_WAIT_MS;
+  let detail = `not seen STOPPED within ${INTERRUPT_STOP_WAIT_MS / 1000}s`;
+  try {
+    await ecs.stopTask(cluster, taskArn, 'ferry: the release was interrupted');
+    info(deps, `interrupted: asked ECS to stop the migration task ${taskArn}`);
+  } catch (err) {
+    detail = `StopTask failed: ${describe(err)}`;
+  }
+  while (deps.clock.now().getTime() < deadline) {
+    const task = await ecs.describeTask(cluster, taskArn).catch(() => undefined);
+    if (task?.lastStatus === 'STOPPED') {
+      info(deps, `migration task ${taskArn} is STOPPED`);
+      return { stopped: true, detail: 'STOPPED' };
+    }
+    await deps.clock.sleep(INTERRUPT_POLL_MS);
+  }
+  return { stopped: false, detail };
 }
 
 /** Streams `<prefix>/<container>/<taskId>` forward; missing logs are never a reason to fail. */

@@ -108,6 +108,10 @@ export async function migratePhase(
     return undefined;
   }
   step.failed(ran.reason);
+  if ('interrupted' in ran) {
+    state.interruptedMigration = { taskArn: ran.taskArn, ...ran.interrupted };
+    deps.signal.throwIfAborted();
+  }
   return {
     ...base(state),
     outcome: 'failed',

@@ -4,6 +4,8 @@ export interface Faults {
   failToStart?: string[];
   migrationExitCode?: number;
   migrationLogLines?: string[];
+  /** How long (simulated seconds) a migration task runs before it exits (default 4). */
+  migrationRunSeconds?: number;
   throttleRate?: number;
   errorRate?: number;
   latencyMs?: number;
@@ -138,6 +140,11 @@ export function validateFaults(input: unknown): Faults {
         throw new Error(`calls[].${n} must be an integer >= 0`);
     }
   }
+  if (
+    f.migrationRunSeconds !== undefined &&
+    (typeof f.migrationRunSeconds !== 'number' || f.migrationRunSeconds < 0)
+  )
+    throw new Error('migrationRunSeconds must be a number >= 0');
   if (f.migrationExitCode !== undefined && !Number.isInteger(f.migrationExitCode)) {
     throw new Error('migrationExitCode must be an integer');
   }

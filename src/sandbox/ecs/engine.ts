@@ -329,7 +329,8 @@ export class EcsEngine {
     const service = task.serviceName ? this.store.serviceByName(task.serviceName) : undefined;
     if (!service) {
       const code = this.#deps.faults.current.migrationExitCode ?? 0;
-      task.exitAt = now + ONE_SHOT_RUN_MS;
+      const runFor = this.#deps.faults.current.migrationRunSeconds;
+      task.exitAt = now + (runFor === undefined ? ONE_SHOT_RUN_MS : runFor * 1000);
       task.exitCode = code;
       return;
     }
