@@ -72,7 +72,11 @@ export async function snapshotPhase(
   });
   if (!snap.ok) {
     step.failed(snap.reason);
-    const next = ['the service was not changed; check the database and run the deploy again'];
+    if (snap.id) state.snapshotId = snap.id;
+    const next = [
+      'the service was not changed; check the database and run the deploy again',
+      ...(snap.id ? [`database snapshot (failed or late): ${snap.id}`] : []),
+    ];
     return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason: snap.reason, next };
   }
   state.snapshotId = snap.id;

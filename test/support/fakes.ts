@@ -430,6 +430,14 @@ export class FakeDatabase implements Database {
   }
   async createSnapshot(_identifier: string, id: string, tags: Record<string, string>) {
     this.log.push('RDS.CreateDBSnapshot');
+    if (this.snapshots.has(id))
+      throw Object.assign(
+        new Error(`Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`),
+        {
+          name: 'DBSnapshotAlreadyExistsFault',
+          $fault: 'client',
+        },
+      );
     const snap = { id, status: 'creating', createdAt: this.clock.now(), tags, polls: 0 };
     this.snapshots.set(id, snap);
     return structuredClone(snap);
