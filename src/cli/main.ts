@@ -96,6 +96,11 @@ const commandTable: Registrar[] = [
       .description('release SHA to <env>: snapshot, migrate, roll out, verify, roll back on failure')
       .argument('<env>', 'environment name, such as staging')
       .requiredOption('--sha <sha>', 'git SHA whose image to deploy (7-40 lowercase hex)')
+      .option(
+        '--skip-promotion',
+        'emergency only: deploy to an environment with promoteFrom without `ferry promote` (recorded and flagged)',
+        false,
+      )
       .action(action(() => import('./commands/deploy.ts'))),
   (p, action) =>
     p
@@ -104,6 +109,11 @@ const commandTable: Registrar[] = [
       .requiredOption('--from <env>', 'environment to promote from, such as staging')
       .requiredOption('--to <env>', 'environment to promote to, such as production')
       .option('--sha <sha>', 'SHA to promote (default: what is running in --from)')
+      .option(
+        '--allow-older',
+        'promote a SHA older (by --from ledger order) than what --to runs; prefer `ferry rollback`',
+        false,
+      )
       .action(action(() => import('./commands/promote.ts'))),
   (p, action) =>
     p

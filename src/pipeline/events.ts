@@ -75,6 +75,8 @@ export type FerryEvent =
       reason?: string;
       /** What a person should do next (exit 3, failures). */
       next?: string[];
+      /** The release bypassed promotion (`ferry deploy --skip-promotion`). */
+      skippedPromotion?: boolean;
     };
 
 /** Where events go. The pipeline only emits; it never writes to a stream. */

@@ -18,6 +18,8 @@ export interface ReleaseRecord {
   startedAt: string;
   finishedAt: string;
   steps: { name: StepName; ms: number }[];
+  /** Present (true) only when the release bypassed promotion with --skip-promotion. */
+  skippedPromotion?: true;
 }
 
 export async function recordRelease(
@@ -37,6 +39,7 @@ export async function recordRelease(
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     steps: record.steps.map((s) => ({ name: s.name, ms: s.ms })),
+    ...(record.skippedPromotion ? { skippedPromotion: true as const } : {}),
   };
   return params.put(ledgerParameter(app, env), JSON.stringify(ordered));
 }

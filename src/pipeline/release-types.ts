@@ -21,6 +21,8 @@ export interface ReleaseRequest {
   lockTtlMs?: number;
   /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
   actor?: string;
+  /** `--skip-promotion`: an environment with promoteFrom deployed directly; recorded and flagged. */
+  skippedPromotion?: boolean;
   /** For a rollback: the recorded release to return to. */
   rollbackTo?: { digest: string; taskDefinitionArn: string | null };
   /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */

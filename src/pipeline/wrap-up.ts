@@ -156,6 +156,7 @@ export async function record(
       startedAt: startedAt.toISOString(),
       finishedAt: deps.clock.now().toISOString(),
       steps: state.steps.timings.filter((t) => t.name !== 'record'),
+      ...(req.skippedPromotion ? { skippedPromotion: true as const } : {}),
     });
     step.done();
   } catch (err) {
@@ -177,6 +178,7 @@ export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): 
     ...(result.taskDefinitionArn ? { taskDefinitionArn: result.taskDefinitionArn } : {}),
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.next?.length ? { next: result.next } : {}),
+    ...(req.skippedPromotion ? { skippedPromotion: true } : {}),
   };
   deps.emit(event);
   return result;

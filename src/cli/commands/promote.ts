@@ -4,6 +4,7 @@ import { parseSha } from '../../config/sha.ts';
 import { usageError } from '../../errors.ts';
 import type { ImageCopier } from '../../pipeline/ports.ts';
 import { choosePromotion } from '../../pipeline/promotion.ts';
+import { refuseOlderPromotion } from '../../pipeline/promotion-order.ts';
 import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 
@@ -11,6 +12,7 @@ export interface PromoteOptions {
   from?: string;
   to?: string;
   sha?: string;
+  allowOlder?: boolean;
 }
 
 /**
@@ -42,6 +44,13 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
   const src = await openEnvironment(sourceCtx, source);
   const choice = await choosePromotion(src.ports, src.descriptor, from, sha);
   const dst = await openEnvironment(ctx, target);
+  if (!options.allowOlder) {
+    await refuseOlderPromotion({
+      source: { ports: src.ports, descriptor: src.descriptor, env: from },
+      target: { ports: dst.ports, descriptor: dst.descriptor, env: to },
+      sha: choice.sha,
+    });
+  }
 
   const mask = (secret: string) => ctx.stderr.write(`::add-mask::${secret}\n`);
   const sourceEcr = createEcrAccess({
