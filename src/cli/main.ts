@@ -142,6 +142,11 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment (stack) name')
       .option('--offline', 'compare the stack program with --base without AWS or the Pulumi CLI', false)
       .option('--base <ref>', 'git ref to compare with in --offline mode', 'HEAD')
+      .option(
+        '--allow-danger',
+        'exit 0 even when a change would replace or delete a database, repository or descriptor',
+        false,
+      )
       .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import type { PreviewReport } from '../../infra/model.ts';
 import { checkEnvironment, ENV_NAME, locateStacks, previewOffline } from '../../infra/offline.ts';
 import {
@@ -17,6 +17,7 @@ import { makeColors } from '../render/mode.ts';
 
 export interface PreviewOptions {
   offline?: boolean;
+  allowDanger?: boolean;
   base?: string;
   args?: unknown[];
 }
@@ -32,8 +33,11 @@ export function run(options: PreviewOptions, ctx: CliContext): Promise<number> {
 }
 
 /**
- * `ferry preview <env> [--offline [--base REF]]`: what `pulumi up` would change,
- * dangers first. Read-only; exit 0 whenever the preview ran, changes or not.
+ * `ferry preview <env> [--offline [--base REF]] [--allow-danger]`: what `pulumi up`
+ * would change, dangers first. Read-only. Exit 0 when the preview ran and found
+ * no DANGER (warnings are fine); exit 2 when a change would replace or delete a
+ * database, a repository or the descriptor, so that a pull-request check goes
+ * red, unless --allow-danger accepts it. Nothing is changed either way.
  */
 export async function runPreview(
   options: PreviewOptions,
@@ -57,17 +61,25 @@ export async function runPreview(
     out.data('change', { resourceType: type, ...rest });
   }
   await writeSummary(report, ctx);
+  const dangerous = report.changes.filter((c) => c.dangers.some((d) => d.level === 'danger')).length;
+  const refuse = dangerous > 0 && !options.allowDanger;
+  if (refuse) {
+    ctx.stderr.write(
+      `ferry: ${dangerous} dangerous change${dangerous === 1 ? '' : 's'} (see DANGER above): exit 2. If they are intended, accept them with --allow-danger\n`,
+    );
+  }
   out.result({
+    ...(refuse ? { outcome: 'failed', exitCode: ExitCode.Usage } : {}),
     env: report.env,
     mode: report.mode,
     ...(report.base ? { base: report.base } : {}),
     summary: report.summary,
-    dangerous: report.changes.filter((c) => c.dangers.some((d) => d.level === 'danger')).length,
+    dangerous,
     config: report.config,
     outputs: report.outputs,
     notes: report.notes,
   });
-  return 0;
+  return refuse ? ExitCode.Usage : ExitCode.Ok;
 }
 
 function offline(env: string, base: string, ctx: CliContext): Promise<PreviewReport> {
