@@ -8,6 +8,9 @@ import { refuseOlderPromotion } from '../../pipeline/promotion-order.ts';
 import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 
+/** A copy of one image (layers streamed registry to registry) that takes longer is stuck. */
+export const IMAGE_COPY_TIMEOUT_MS = 30 * 60_000;
+
 export interface PromoteOptions {
   from?: string;
   to?: string;
@@ -82,7 +85,8 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
         },
         digest,
         tag,
-        signal,
+        // Every request of the copy has its own timeout; this bounds the copy as a whole.
+        signal: AbortSignal.any([signal, AbortSignal.timeout(IMAGE_COPY_TIMEOUT_MS)]),
       });
       return { detail: describeCopy(result) };
     },

@@ -204,7 +204,9 @@ describe('ferry preview (online)', () => {
     const runner = fakeRunner();
     const { ctx, out } = context(false);
     expect(await runPreview({ args: ['staging'] }, ctx, { runner })).toBe(2);
-    expect(await runPreview({ args: ['staging'], allowDanger: true }, context(false).ctx, { runner })).toBe(0);
+    expect(await runPreview({ args: ['staging'], allowDanger: true }, context(false).ctx, { runner })).toBe(
+      0,
+    );
     expect(runner.calls[0]).toEqual({ stacksDir: STACKS, stack: 'staging' });
     expect(out.stdout).toMatch(
       /^preview staging \(pulumi preview\): \+1 ~1 -0 \(1 to replace, 1 dangerous\)$/m,
