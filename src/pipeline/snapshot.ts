@@ -7,7 +7,11 @@ import { TAG_ENV, TAG_MANAGED, TAG_SHA } from './names.ts';
 import { describe, pollUntil, tolerant } from './poll.ts';
 import { snapshotsToDelete } from './retention.ts';
 
-/** Snapshots of large databases take a while; past this a person should look. */
+/**
+ * Snapshots of large databases take a while; past this a person should look.
+ * One budget for both waits (the database available, then the snapshot), so the
+ * step's bound is this, not twice it.
+ */
 export const SNAPSHOT_TIMEOUT_MS = 60 * 60_000;
 
 export type SnapshotResult = { ok: true; id: string } | { ok: false; id?: string; reason: string };
@@ -18,7 +22,9 @@ export async function takeSnapshot(
 ): Promise<SnapshotResult> {
   const db = deps.ports.database;
   const poll = pollContext(deps);
-  const ready = await pollUntil(poll, SNAPSHOT_TIMEOUT_MS, async () => {
+  const deadline = deps.clock.now().getTime() + SNAPSHOT_TIMEOUT_MS;
+  const left = () => Math.max(0, deadline - deps.clock.now().getTime());
+  const ready = await pollUntil(poll, left(), async () => {
     const status = await tolerant(poll, 'database status', () => db.describeStatus(target.database));
     return status === 'available' ? status : undefined;
   });
@@ -43,7 +49,7 @@ export async function takeSnapshot(
     );
   }
   let last = '';
-  const done = await pollUntil(poll, SNAPSHOT_TIMEOUT_MS, async () => {
+  const done = await pollUntil(poll, left(), async () => {
     const snap = await tolerant(poll, 'snapshot status', () => db.describeSnapshot(target.name));
     if (snap && snap.status !== last) {
       last = snap.status;
