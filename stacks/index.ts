@@ -2,6 +2,7 @@
 // Every input comes from the stack's config (Pulumi.<stack>.yaml); docs/infrastructure.md lists them.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { isValidName, NAME_RULE } from '../src/config/names.ts';
 import { Database } from './components/database.ts';
 import { DeployAccess, type GithubSubject } from './components/deploy-access.ts';
 import { Descriptor } from './components/descriptor.ts';
@@ -16,6 +17,13 @@ const config = new pulumi.Config();
 const app = config.require('app');
 const environment = config.get('environment') ?? pulumi.getStack();
 const production = config.getBoolean('production') ?? environment === 'production';
+// The names ferry checks (RDS snapshot ids are built from them): refuse here too, before creating anything.
+for (const [key, value] of [
+  ['app', app],
+  ['environment', environment],
+] as const) {
+  if (!isValidName(value)) throw new Error(`config \`${key}\`: "${value}" is not valid; ${NAME_RULE}`);
+}
 const name = `${app}-${environment}`;
 const tags = { 'ferry:app': app, 'ferry:environment': environment };
 

@@ -1,7 +1,8 @@
 import { appendFile } from 'node:fs/promises';
+import { isValidName, NAME_RULE } from '../../config/names.ts';
 import { ExitCode, usageError } from '../../errors.ts';
 import type { PreviewReport } from '../../infra/model.ts';
-import { checkEnvironment, ENV_NAME, locateStacks, previewOffline } from '../../infra/offline.ts';
+import { checkEnvironment, locateStacks, previewOffline } from '../../infra/offline.ts';
 import {
   automationRunner,
   findPulumiCli,
@@ -45,8 +46,8 @@ export async function runPreview(
   deps: PreviewDeps,
 ): Promise<number> {
   const env = options.args?.[0];
-  if (typeof env !== 'string' || !ENV_NAME.test(env)) {
-    throw usageError(`"${String(env)}" is not an environment name`);
+  if (typeof env !== 'string' || !isValidName(env)) {
+    throw usageError(`"${String(env)}" is not an environment name; ${NAME_RULE}`);
   }
   const report = options.offline
     ? await offline(env, options.base ?? 'HEAD', ctx)
