@@ -112,10 +112,8 @@ export async function migratePhase(
     return undefined;
   }
   step.failed(ran.reason);
-  if ('interrupted' in ran) {
-    state.interruptedMigration = { taskArn: ran.taskArn, ...ran.interrupted };
-    deps.signal.throwIfAborted();
-  }
+  if (ran.stop && ran.taskArn) state.interruptedMigration = { taskArn: ran.taskArn, ...ran.stop };
+  if (ran.interrupted) deps.signal.throwIfAborted();
   return {
     ...base(state),
     outcome: 'failed',

@@ -49,6 +49,6 @@ export interface RunState {
   deployStarted: boolean;
   /** The lock this run holds: renewed in the background, checked before each change. */
   lease?: Lease;
-  /** A migration task interrupted by a signal, and whether it was seen STOPPED afterwards. */
+  /** A migration task ferry had to stop (interrupted, timed out, lost), and whether it was seen STOPPED. */
   interruptedMigration?: { taskArn: string; stopped: boolean; detail: string };
 }

@@ -35,13 +35,30 @@ export class FakeClock implements Clock {
   }
   advance(ms: number): void {
     this.#now += ms;
+    this.#fire();
   }
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.sleeps.push(ms);
     this.#now += ms;
+    this.#fire();
     await new Promise((r) => setImmediate(r));
     signal?.throwIfAborted();
+  }
+  readonly #timers = new Set<{ every: number; next: number; tick: () => void }>();
+  /** Background ticks (the lock's renewal) in fake time: they fire as sleeps and advances pass them. */
+  every(ms: number, tick: () => void): () => void {
+    const timer = { every: ms, next: this.#now + ms, tick };
+    this.#timers.add(timer);
+    return () => this.#timers.delete(timer);
+  }
+  #fire(): void {
+    for (const timer of this.#timers) {
+      if (timer.next > this.#now) continue;
+      // One tick for however much time passed, as a late timer would.
+      timer.next = this.#now + timer.every;
+      timer.tick();
+    }
   }
 }
 
