@@ -4,6 +4,8 @@ export interface Faults {
   failToStart?: string[];
   migrationExitCode?: number;
   migrationLogLines?: string[];
+  /** New database snapshots fail half-way instead of becoming available. */
+  snapshotsFail?: boolean;
   /** How long (simulated seconds) a migration task runs before it exits (default 4). */
   migrationRunSeconds?: number;
   throttleRate?: number;
@@ -140,6 +142,8 @@ export function validateFaults(input: unknown): Faults {
         throw new Error(`calls[].${n} must be an integer >= 0`);
     }
   }
+  if (f.snapshotsFail !== undefined && typeof f.snapshotsFail !== 'boolean')
+    throw new Error('snapshotsFail must be a boolean');
   if (
     f.migrationRunSeconds !== undefined &&
     (typeof f.migrationRunSeconds !== 'number' || f.migrationRunSeconds < 0)

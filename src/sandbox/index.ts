@@ -55,7 +55,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ],
       query: [
         stsService(world.sts, world.now),
-        rdsService(world.rds, world.now),
+        rdsService(world.rds, world.now, world.faults),
         elbv2Service(world.ecs.store),
       ],
       onError: (err) => log(`sandbox: internal error: ${(err as Error).stack ?? String(err)}`),

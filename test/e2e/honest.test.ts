@@ -78,6 +78,21 @@ describe('honest outcomes (sandbox)', () => {
     expect(run.code, run.stderr).toBe(3);
   }, 60_000);
 
+  it('keeps and prints the id of a snapshot that failed, and stops before the migration', async () => {
+    const app = 'badsnapshot';
+    const { sha } = await seedApp(sandbox, app);
+    await sandbox.control.setFaults({ snapshotsFail: true });
+    const run = await runFerry(['deploy', 'staging', '--sha', sha, '--json', ...FAST], {
+      cwd: appDir(app),
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const result = jsonLines(run.stdout).at(-1)!;
+    expect(result.snapshotId).toMatch(/^ferry-staging-[0-9a-f]{7}-\d{14}$/);
+    expect(run.stderr).toContain(String(result.snapshotId));
+    expect(run.stderr).not.toContain('step migrate start');
+  }, 60_000);
+
   it('ends a hung AWS connection with a clear error instead of hanging', async () => {
     const app = 'hung';
     const { sha } = await seedApp(sandbox, app);
