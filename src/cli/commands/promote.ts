@@ -2,6 +2,7 @@ import { copyImage, describeCopy } from '../../aws/ecr-copy.ts';
 import { createEcrAccess } from '../../aws/ecr-copy-access.ts';
 import { parseSha } from '../../config/sha.ts';
 import { usageError } from '../../errors.ts';
+import { IMAGE_COPY_BOUND_MS } from '../../pipeline/bounds.ts';
 import type { ImageCopier } from '../../pipeline/ports.ts';
 import { choosePromotion } from '../../pipeline/promotion.ts';
 import { refuseOlderPromotion } from '../../pipeline/promotion-order.ts';
@@ -9,7 +10,7 @@ import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseComm
 import type { CliContext } from '../context.ts';
 
 /** A copy of one image (layers streamed registry to registry) that takes longer is stuck. */
-export const IMAGE_COPY_TIMEOUT_MS = 30 * 60_000;
+const IMAGE_COPY_TIMEOUT_MS = IMAGE_COPY_BOUND_MS;
 
 export interface PromoteOptions {
   from?: string;
