@@ -105,7 +105,13 @@ export async function acquireLock(
     await params.delete(claim);
     return { acquired: false, holder: still };
   }
-  await params.put(name, JSON.stringify(taking));
+  try {
+    await params.put(name, JSON.stringify(taking));
+  } catch (err) {
+    // Free the claim again, or the expired lock could only be broken by hand.
+    await params.delete(claim).catch(() => {});
+    throw err;
+  }
   return { acquired: true, value: taking, tookOver: holder };
 }
 

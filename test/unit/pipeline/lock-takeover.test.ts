@@ -75,6 +75,18 @@ describe('taking over an expired lock', () => {
     expect(a).toMatchObject({ acquired: false, holder: { runId: 'run-c' } });
     expect(s.holder()?.runId).toBe('run-c');
   });
+
+  it('frees its claim when writing the lock fails, so that the next run can take over', async () => {
+    const s = store(expired);
+    const put = s.params.put.bind(s.params);
+    s.params.put = async () => {
+      throw Object.assign(new Error('Internal'), { name: 'InternalFailure', $fault: 'server' });
+    };
+    await expect(acquireLock(s.params, s.clock, WHERE, who('run-a'))).rejects.toThrow(/Internal/);
+    s.params.put = put;
+    const b = await acquireLock(s.params, s.clock, WHERE, who('run-b'));
+    expect(b).toMatchObject({ acquired: true, tookOver: { runId: 'dead-run' } });
+  });
 });
 
 describe('a live lock', () => {
