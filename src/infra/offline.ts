@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isValidName, NAME_PATTERN, NAME_RULE } from '../config/names.ts';
+import { isValidName, NAME_RULE } from '../config/names.ts';
 import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
@@ -49,9 +49,6 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     });
   });
 }
-
-/** Stack names are environment names: the one pattern of src/config/names.ts. */
-export const ENV_NAME = NAME_PATTERN;
 
 /** The stacks/ directory of the repository around `cwd` (or of `cwd` itself outside git). */
 export async function locateStacks(
