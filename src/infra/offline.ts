@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isValidName, NAME_RULE } from '../config/names.ts';
 import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
@@ -53,8 +54,6 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   });
 }
 
-export const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
 /** Where the Pulumi project sits: stacks/ (ferry's own layout) or infra/ (what `ferry init` writes). */
 export const PROJECT_DIRS = ['stacks', 'infra'];
 
@@ -81,7 +80,7 @@ export function stackNames(stacksDir: string): string[] {
 
 /** Fails with exit 2 unless `env` names a stack with its own Pulumi.<env>.yaml. */
 export function checkEnvironment(stacksDir: string, env: string): void {
-  if (!ENV_NAME.test(env)) throw usageError(`"${env}" is not an environment name`);
+  if (!isValidName(env)) throw usageError(`"${env}" is not an environment name; ${NAME_RULE}`);
   if (!existsSync(join(stacksDir, 'Pulumi.yaml'))) {
     throw usageError(
       `no Pulumi project at ${stacksDir} (${basename(stacksDir)}/Pulumi.yaml is missing)`,
@@ -239,7 +238,7 @@ export function runProgramInChild(opts: {
  * of `base` under mocks and diffs what they declare. No AWS, no Pulumi CLI.
  */
 export async function previewOffline(opts: OfflineOptions): Promise<PreviewReport> {
-  if (!ENV_NAME.test(opts.env)) throw usageError(`"${opts.env}" is not an environment name`);
+  if (!isValidName(opts.env)) throw usageError(`"${opts.env}" is not an environment name; ${NAME_RULE}`);
   const { repoRoot, stacksDir } = await locateStacks(opts.cwd, opts.processEnv);
   if (!repoRoot) {
     throw usageError(`--offline compares with a git ref, but ${opts.cwd} is not in a git repository`);

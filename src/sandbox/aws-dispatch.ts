@@ -148,7 +148,16 @@ export async function dispatchAws(
         authorizations = checked;
       },
     );
+    const callFault = deps.faults.callFault(routed.operation, routed.params);
+    if (callFault?.kind === 'hang') {
+      // Logged with status 0; the server's stop closes the connection.
+      status = 0;
+      return;
+    }
     const out = await routed.run({ caller, region });
+    if (callFault?.kind === 'stall') await new Promise((r) => setTimeout(r, callFault.ms ?? 1000));
+    if (callFault?.kind === 'lost-response')
+      throw new AwsError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
     send(res, protocol, 200, out);
   } catch (err) {
     const awsErr =

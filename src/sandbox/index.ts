@@ -60,7 +60,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ],
       query: [
         stsService(world.sts, world.iam, world.now),
-        rdsService(world.rds, world.now),
+        rdsService(world.rds, world.now, world.faults),
         elbv2Service(world.ecs.store),
         iamService(world.iam),
       ],

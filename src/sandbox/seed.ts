@@ -1,3 +1,4 @@
+import { NAME_PATTERN } from '../config/names.ts';
 import type { Descriptor } from '../config/schema.ts';
 import type { ContainerDefinition, Service } from './ecs/model.ts';
 import { stackWorld } from './stack-world/cache.ts';
@@ -22,7 +23,7 @@ export interface SeedRequest {
 /** The environment descriptor of DESIGN.md, as the stacks would write it. */
 export type SeededDescriptor = Descriptor;
 
-const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const NAME = NAME_PATTERN;
 
 export function validateSeed(body: unknown): Required<SeedRequest> {
   const b = (body ?? {}) as SeedRequest;

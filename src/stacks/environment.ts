@@ -2,6 +2,7 @@
 // user's Pulumi program is `new FerryEnvironment(environmentArgsFromConfig())` and its exports.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { isValidName, NAME_RULE } from '../config/names.ts';
 import { Database } from './database.ts';
 import { DeployAccess, type GithubSubject } from './deploy-access.ts';
 import { Descriptor, type EnvironmentDescriptor } from './descriptor.ts';
@@ -152,6 +153,13 @@ export class FerryEnvironment {
   constructor(args: FerryEnvironmentArgs) {
     const { app, environment } = args;
     const production = args.production ?? environment === 'production';
+    // The names ferry checks (RDS snapshot ids are built from them): refuse here too, before creating anything.
+    for (const [key, value] of [
+      ['app', app],
+      ['environment', environment],
+    ] as const) {
+      if (!isValidName(value)) throw new Error(`\`${key}\`: "${value}" is not valid; ${NAME_RULE}`);
+    }
     const name = `${app}-${environment}`;
     const tags = { 'ferry:app': app, 'ferry:environment': environment };
 

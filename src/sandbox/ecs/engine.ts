@@ -329,7 +329,8 @@ export class EcsEngine {
     const service = task.serviceName ? this.store.serviceByName(task.serviceName) : undefined;
     if (!service) {
       const code = this.#deps.faults.current.migrationExitCode ?? 0;
-      const seconds = this.#deps.faults.current.migrationSeconds;
+      const faults = this.#deps.faults.current;
+      const seconds = faults.migrationRunSeconds ?? faults.migrationSeconds;
       task.exitAt = now + (seconds === undefined ? ONE_SHOT_RUN_MS : seconds * 1000);
       task.exitCode = code;
       return;
