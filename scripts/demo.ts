@@ -60,6 +60,10 @@ try {
     AWS_ACCESS_KEY_ID: 'demo',
     AWS_SECRET_ACCESS_KEY: 'demo',
     AWS_EC2_METADATA_DISABLED: 'true',
+    // As in the deploy workflow on a push to main: ferry exchanges this job's OIDC token for the
+    // staging deploy role, and the sandbox holds every call to that role's policy.
+    ACTIONS_ID_TOKEN_REQUEST_URL: `${sandbox.endpoint}/_sandbox/oidc/token?sub=${encodeURIComponent('repo:acme/shop:ref:refs/heads/main')}`,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'demo',
   };
   const poll = ['--poll-interval', '1s'];
 

@@ -24,6 +24,8 @@ export interface ReleaseRecord {
   steps: { name: StepName; ms: number }[];
   /** When the SHA was committed, if git knew (records before ferry kept it have none): `ferry metrics` lead time. */
   committedAt?: string;
+  /** Present (true) only when the release bypassed promotion with --skip-promotion. */
+  skippedPromotion?: true;
 }
 
 export async function recordRelease(
@@ -46,6 +48,7 @@ export async function recordRelease(
     // After the fields of the contract, which readers of older records know.
     ...(record.kind ? { kind: record.kind } : {}),
     ...(record.committedAt ? { committedAt: record.committedAt } : {}),
+    ...(record.skippedPromotion ? { skippedPromotion: true as const } : {}),
   };
   return params.put(ledgerParameter(app, env), JSON.stringify(ordered));
 }

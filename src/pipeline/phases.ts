@@ -12,6 +12,7 @@ import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts
 import { restore } from './restore.ts';
 import { type Failure, startRollout, watchRollout } from './rollout.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { fence } from './wrap-up.ts';
 
 const base = (state: RunState) => ({
   digest: state.plan.digest,
@@ -71,7 +72,11 @@ export async function snapshotPhase(
   });
   if (!snap.ok) {
     step.failed(snap.reason);
-    const next = ['the service was not changed; check the database and run the deploy again'];
+    if (snap.id) state.snapshotId = snap.id;
+    const next = [
+      'the service was not changed; check the database and run the deploy again',
+      ...(snap.id ? [`database snapshot (failed or late): ${snap.id}`] : []),
+    ];
     return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason: snap.reason, next };
   }
   state.snapshotId = snap.id;
@@ -107,6 +112,8 @@ export async function migratePhase(
     return undefined;
   }
   step.failed(ran.reason);
+  if (ran.stop && ran.taskArn) state.interruptedMigration = { taskArn: ran.taskArn, ...ran.stop };
+  if (ran.interrupted) deps.signal.throwIfAborted();
   return {
     ...base(state),
     outcome: 'failed',
@@ -169,12 +176,14 @@ export async function rolloutPhase(
   return rollBack(reason, watched.state === 'failed' ? watched.failures : []);
 }
 
-export function rollbackBranch(
+export async function rollbackBranch(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
   what: { reason: string; failures: Failure[]; untouched: string[]; targetArn: string; observers: Observers },
 ): Promise<ReleaseResult> {
+  // Rolling back is a change too: only the lock's holder may make it.
+  await fence(deps, state);
   return restore(deps, {
     plan: state.plan,
     steps: state.steps,

@@ -6,7 +6,7 @@
  */
 import { ExitCode, isFerryError } from '../errors.ts';
 import { type Deps, info, StepTimer, warn } from './context.ts';
-import { releaseLock } from './lock.ts';
+import { Lease } from './lease.ts';
 import { Observers } from './observe.ts';
 import { copyPhase, migratePhase, rollbackBranch, rolloutPhase, snapshotPhase } from './phases.ts';
 import { describePlan, type Plan } from './plan.ts';
@@ -14,7 +14,7 @@ import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts
 import { resolvePlan } from './resolve.ts';
 import { ensureRevision } from './revision.ts';
 import { verifyRelease } from './verify-release.ts';
-import { finish, record, surprise, takeLock } from './wrap-up.ts';
+import { fence, finish, record, surprise, takeLock } from './wrap-up.ts';
 
 export type { ReleaseRequest, ReleaseResult } from './release-types.ts';
 
@@ -58,10 +58,10 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
       (id) => id.arn,
       () => req.owner,
     ));
-  const refused = await takeLock(deps, req, plan, steps);
-  if (refused) return finish(deps, req, refused);
+  const lease = await takeLock(deps, req, plan, steps);
+  if (!(lease instanceof Lease)) return finish(deps, req, lease);
 
-  const state: RunState = { plan, steps, migrationStarted: false, deployStarted: false };
+  const state: RunState = { plan, steps, migrationStarted: false, deployStarted: false, lease };
   let result: ReleaseResult;
   try {
     result = await carryOut(deps, req, state);
@@ -69,18 +69,39 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
     result = await surprise(deps, state, err);
   }
   await record(deps, req, state, result, actor, startedAt);
-  const unlock = steps.start('unlock');
-  const released = await releaseLock(deps.ports.parameters, { app: plan.app, env: req.env }, req.runId).catch(
-    () => false,
-  );
-  if (released) unlock.done();
-  else {
-    unlock.failed('lock not released');
-    warn(deps, `the lock may still be held: check with ferry lock status ${req.env}`);
-  }
+  await unlock(deps, req, state, lease);
   return finish(deps, req, result);
 }
 
+/**
+ * Releases the lock on every exit path, except while a migration task this run
+ * started may still be running: then the lock stays, unrenewed, until it expires.
+ */
+async function unlock(deps: Deps, req: ReleaseRequest, state: RunState, lease: Lease): Promise<void> {
+  const step = state.steps.start('unlock');
+  const task = state.interruptedMigration;
+  if (task && !task.stopped) {
+    await lease.stopRenewing();
+    step.failed('lock kept');
+    warn(
+      deps,
+      `keeping the lock: the migration task ${task.taskArn} was not seen STOPPED (${task.detail}); the lock expires at ${lease.value.expiresAt}, or once the task has stopped: ferry lock release ${req.env} --force`,
+    );
+    return;
+  }
+  const released = await lease.release().catch(() => 'failed' as const);
+  if (released === 'released') step.done();
+  else if (released === 'not-ours') {
+    step.failed('lock lost');
+    warn(
+      deps,
+      `the lock was not released: ${lease.lost ?? "it is no longer this run's"}; left to its holder`,
+    );
+  } else {
+    step.failed('lock not released');
+    warn(deps, `the lock may still be held: check with ferry lock status ${req.env}`);
+  }
+}
 /** Everything between taking and releasing the lock. */
 async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promise<ReleaseResult> {
   const { plan, steps } = state;
@@ -90,12 +111,15 @@ async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promi
     new Map(plan.services.map((s) => [s.name, s.knownEventIds])),
   );
 
+  if (req.promotion) await fence(deps, state);
   const copyFailed = await copyPhase(deps, req, state);
   if (copyFailed) return copyFailed;
 
+  await fence(deps, state);
   const snapshotFailed = await snapshotPhase(deps, req, state);
   if (snapshotFailed) return snapshotFailed;
 
+  await fence(deps, state);
   const revision = await steps.run(
     'register',
     () => ensureRevision(deps, plan),
@@ -103,9 +127,11 @@ async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promi
   );
   state.taskDefinitionArn = revision.arn;
 
+  await fence(deps, state);
   const migrationFailed = await migratePhase(deps, state, revision);
   if (migrationFailed) return migrationFailed;
 
+  await fence(deps, state);
   const rolledBack = await rolloutPhase(deps, req, state, revision.arn, observers);
   if (rolledBack) return rolledBack;
 

@@ -6,9 +6,10 @@
  */
 import type { FerryConfig } from '../config/schema.ts';
 import { ExitCode } from '../errors.ts';
-import { type Deps, type StepTimer, warn } from './context.ts';
+import { type Deps, pollContext, type StepTimer, warn } from './context.ts';
 import type { Observers } from './observe.ts';
 import type { Plan, ServicePlan } from './plan.ts';
+import { describe, tolerant } from './poll.ts';
 import type { ReleaseResult } from './release-types.ts';
 import { type Failure, startRollout, waitForEcsRollback, watchRollout } from './rollout.ts';
 import { probeVersion } from './verify.ts';
@@ -36,8 +37,12 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   const { plan } = input;
   const step = input.steps.start('rollback');
   warn(deps, `release failed: ${input.reason}; rolling back`);
-  const touched = plan.services.filter((s) => !input.untouched.includes(s.name));
-  const outcomes = await Promise.all(touched.map((s) => restoreService(deps, input, s)));
+  // Services whose UpdateService failed were not changed, but that is a claim to check too.
+  const outcomes = await Promise.all(
+    plan.services.map((s) =>
+      input.untouched.includes(s.name) ? checkUntouched(deps, input, s) : restoreService(deps, input, s),
+    ),
+  );
   const problems = outcomes.filter((o): o is Extract<ServiceOutcome, { ok: false }> => !o.ok);
   const snapshotLine = input.base.snapshotId
     ? [`database snapshot taken before the migration: ${input.base.snapshotId}`]
@@ -75,6 +80,36 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
       ...snapshotLine,
     ],
   };
+}
+
+/** A service ferry never changed: it must still run the previous revision, and that must answer. */
+async function checkUntouched(
+  deps: Deps,
+  input: RestoreInput,
+  service: ServicePlan,
+): Promise<ServiceOutcome> {
+  const snapshot = await tolerant(pollContext(deps), `service ${service.name}`, () =>
+    deps.ports.ecs.describeService(input.plan.cluster, service.name),
+  ).catch((err: unknown) => describe(err));
+  if (typeof snapshot === 'string')
+    return { service: service.name, ok: false, problem: `cannot read the service: ${snapshot}` };
+  const primary = snapshot.deployments.find((d) => d.status === 'PRIMARY');
+  if (primary?.taskDefinitionArn === input.targetArn)
+    return { service: service.name, ok: false, problem: `it runs the failed revision ${input.targetArn}` };
+  return probeOld(deps, input, service);
+}
+
+async function probeOld(deps: Deps, input: RestoreInput, service: ServicePlan): Promise<ServiceOutcome> {
+  const settings = healthSettings(input.health);
+  const answered = await probeVersion(
+    deps,
+    healthUrl(service.baseUrl, settings.path),
+    input.plan.previousSha,
+    settings,
+  );
+  return answered.ok
+    ? { service: service.name, ok: true }
+    : { service: service.name, ok: false, problem: `the old version does not answer: ${answered.reason}` };
 }
 
 async function restoreService(
@@ -119,14 +154,5 @@ async function restoreService(
       return { service: service.name, ok: false, problem: `the rollback deployment ${why}` };
     }
   }
-  const settings = healthSettings(input.health);
-  const answered = await probeVersion(
-    deps,
-    healthUrl(service.baseUrl, settings.path),
-    plan.previousSha,
-    settings,
-  );
-  return answered.ok
-    ? { service: service.name, ok: true }
-    : { service: service.name, ok: false, problem: `the old version does not answer: ${answered.reason}` };
+  return probeOld(deps, input, service);
 }

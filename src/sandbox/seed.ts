@@ -1,21 +1,29 @@
-import { randomBytes } from 'node:crypto';
+import { NAME_PATTERN } from '../config/names.ts';
 import type { Descriptor } from '../config/schema.ts';
-import type { Service } from './ecs/model.ts';
+import type { ContainerDefinition, Service } from './ecs/model.ts';
+import { stackWorld } from './stack-world/cache.ts';
+import type { StackWorld } from './stack-world/extract.ts';
 import { pushSyntheticImage } from './synthetic-image.ts';
 import type { World } from './world.ts';
 
 export interface SeedRequest {
   app: string;
   environments?: string[];
+  /**
+   * Tasks per service. Unlike the rest of the world this is not the stacks' value: rollouts in the
+   * sandbox's tests are judged with two tasks each. @default 2
+   */
   desiredCount?: number;
   initialSha?: string;
   region?: string;
+  /** The stacks' `operatorPrincipals` setting: who may assume the deploy roles with sts:AssumeRole. */
+  operatorPrincipals?: string[];
 }
 
 /** The environment descriptor of DESIGN.md, as the stacks would write it. */
 export type SeededDescriptor = Descriptor;
 
-const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const NAME = NAME_PATTERN;
 
 export function validateSeed(body: unknown): Required<SeedRequest> {
   const b = (body ?? {}) as SeedRequest;
@@ -26,77 +34,91 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
     throw new Error('environments must be names such as "staging"');
   }
   const desiredCount = b.desiredCount ?? 2;
+  const operatorPrincipals = b.operatorPrincipals ?? [];
+  if (!Array.isArray(operatorPrincipals) || operatorPrincipals.some((p) => typeof p !== 'string'))
+    throw new Error('operatorPrincipals must be an array of IAM ARNs');
   if (!Number.isInteger(desiredCount) || desiredCount < 1 || desiredCount > 10)
     throw new Error('desiredCount must be 1-10');
   const initialSha = b.initialSha ?? '0'.repeat(40);
   if (!/^[0-9a-f]{7,40}$/.test(initialSha))
     throw new Error('initialSha must be 7-40 lowercase hex characters');
-  return { app: b.app, environments, desiredCount, initialSha, region: b.region ?? 'eu-west-1' };
+  return {
+    app: b.app,
+    environments,
+    desiredCount,
+    initialSha,
+    region: b.region ?? 'eu-west-1',
+    operatorPrincipals,
+  };
 }
 
-function accountFor(env: string): string {
+export function accountFor(env: string): string {
   return env === 'production' ? '222222222222' : '111111111111';
+}
+
+/** The image and version the seeded revision runs, in the stacks' container definition. */
+function withImage(
+  containers: Record<string, unknown>[],
+  containerName: string,
+  image: string,
+  sha: string,
+): ContainerDefinition[] {
+  return containers.map((c) => {
+    if (c.name !== containerName) return c as unknown as ContainerDefinition;
+    const env = ((c.environment as { name: string; value: string }[] | undefined) ?? []).filter(
+      (e) => e.name !== 'APP_VERSION',
+    );
+    return {
+      ...c,
+      image,
+      environment: [{ name: 'APP_VERSION', value: sha }, ...env],
+    } as unknown as ContainerDefinition;
+  });
 }
 
 async function seedEnvironment(
   world: World,
   req: Required<SeedRequest>,
-  env: string,
+  spec: StackWorld,
 ): Promise<SeededDescriptor> {
-  const { app, region, initialSha, desiredCount } = req;
-  const account = accountFor(env);
-  const name = `${app}-${env}`;
-  const serviceName = `${name}-web`;
+  const { app, initialSha, desiredCount } = req;
+  const { account, region } = spec;
+  const env = spec.environment;
+  const name = spec.repository.name;
+  const serviceName = spec.service.name;
+  const containerName = spec.service.loadBalancers[0]?.containerName ?? 'web';
+  for (const role of spec.roles) world.iam.putRole(role);
   const repo =
     world.ecr.repositories.get(name) ??
-    world.ecr.createRepository(name, account, region, { immutable: true, scanOnPush: true });
+    world.ecr.createRepository(name, account, region, {
+      immutable: spec.repository.immutable,
+      scanOnPush: spec.repository.scanOnPush,
+    });
   const pushed = await pushSyntheticImage(world.registry, name, initialSha, `${name} ${initialSha}`);
   world.ecr.notePushed(name, pushed.digest, true);
 
   const store = world.ecs.store;
-  const cluster = store.cluster(name) ?? store.addCluster(name, account, region);
-  const tgArn = `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}-web/${randomBytes(8).toString('hex')}`;
-  store.targetGroups.set(tgArn, {
-    arn: tgArn,
-    name: `${name}-web`,
-    port: 8080,
-    healthCheckPath: '/health',
-    intervalSeconds: 10,
-    healthyThreshold: 2,
-    unhealthyThreshold: 3,
-    deregistrationDelaySeconds: 30,
-  });
-  const family = serviceName;
+  const cluster = store.cluster(spec.cluster.name) ?? store.addCluster(spec.cluster.name, account, region);
+  const tg = spec.targetGroup;
+  store.targetGroups.set(tg.arn, { ...tg });
+  const family = spec.taskDefinition.family;
   const revisions = store.families.get(family) ?? [];
   const revision = (revisions.at(-1)?.revision ?? 0) + 1;
-  const container = {
-    name: 'web',
-    image: `${repo.repositoryUri}@${pushed.digest}`,
-    essential: true,
-    portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }],
-    environment: [{ name: 'APP_VERSION', value: initialSha }],
-    logConfiguration: {
-      logDriver: 'awslogs',
-      options: { 'awslogs-group': `/ecs/${name}`, 'awslogs-region': region, 'awslogs-stream-prefix': 'web' },
-    },
-  };
   const tdArn = `arn:aws:ecs:${region}:${account}:task-definition/${family}:${revision}`;
-  const registered = {
-    family,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    cpu: '256',
-    memory: '512',
-    executionRoleArn: `arn:aws:iam::${account}:role/${name}-execution`,
-    taskRoleArn: `arn:aws:iam::${account}:role/${name}-task`,
-  };
+  const { containerDefinitions, ...registered } = spec.taskDefinition;
+  const containers = withImage(
+    containerDefinitions,
+    containerName,
+    `${repo.repositoryUri}@${pushed.digest}`,
+    initialSha,
+  );
   revisions.push({
-    registered,
+    registered: { ...registered, containerDefinitions: containers },
     taskDefinitionArn: tdArn,
     family,
     revision,
-    containerDefinitions: [container],
-    networkMode: 'awsvpc',
+    containerDefinitions: containers,
+    networkMode: spec.taskDefinition.networkMode,
     status: 'ACTIVE',
     registeredAt: world.now(),
     registeredBy: `arn:aws:iam::${account}:role/pulumi`,
@@ -107,32 +129,28 @@ async function seedEnvironment(
     { key: 'ferry:digest', value: pushed.digest },
   ]);
 
-  const network = {
-    subnets: [`subnet-${env}-a`, `subnet-${env}-b`],
-    securityGroups: [`sg-${env}-web`],
-    assignPublicIp: false,
-  };
+  const network = spec.descriptor.network;
   const service: Service = {
-    serviceArn: `arn:aws:ecs:${region}:${account}:service/${name}/${serviceName}`,
+    serviceArn: `arn:aws:ecs:${region}:${account}:service/${cluster.clusterName}/${serviceName}`,
     serviceName,
     cluster,
-    desiredCount,
+    desiredCount: desiredCount ?? spec.service.desiredCount,
     taskDefinition: tdArn,
     deploymentConfiguration: {
-      minimumHealthyPercent: 100,
-      maximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
+      minimumHealthyPercent: spec.service.minimumHealthyPercent,
+      maximumPercent: spec.service.maximumPercent,
+      deploymentCircuitBreaker: spec.service.circuitBreaker,
       alarms: { alarmNames: seedAlarms(world, name, region, account), enable: true, rollback: true },
     },
-    loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }],
+    loadBalancers: spec.service.loadBalancers,
     networkConfiguration: {
       awsvpcConfiguration: {
         subnets: network.subnets,
         securityGroups: network.securityGroups,
-        assignPublicIp: 'DISABLED',
+        assignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED',
       },
     },
-    healthCheckGracePeriodSeconds: 30,
+    healthCheckGracePeriodSeconds: spec.service.healthCheckGracePeriodSeconds,
     createdAt: world.now(),
     deployments: [],
     serviceDeployments: [],
@@ -144,14 +162,15 @@ async function seedEnvironment(
   if (previous)
     for (const t of store.tasksOf(previous))
       if (t.lastStatus !== 'STOPPED') world.ecs.stopTask(t, 'UserInitiated', 'reseeded');
-  store.services.set(`${name}/${serviceName}`, service);
+  store.services.set(`${cluster.clusterName}/${serviceName}`, service);
   world.ecs.seedSteady(service, pushed.digest);
 
-  const secret = world.secrets.forDatabase(name, region, account, world.now());
-  world.rds.instances.set(name, {
-    identifier: name,
-    arn: `arn:aws:rds:${region}:${account}:db:${name}`,
-    engine: 'postgres',
+  const dbId = spec.database.identifier;
+  const secret = world.secrets.forDatabase(dbId, region, account, world.now());
+  world.rds.instances.set(dbId, {
+    identifier: dbId,
+    arn: `arn:aws:rds:${region}:${account}:db:${dbId}`,
+    engine: spec.database.engine,
     createdAt: world.now(),
     status: 'available',
     region,
@@ -159,25 +178,11 @@ async function seedEnvironment(
     masterUserSecretArn: secret.arn,
   });
 
+  // The load balancer's DNS name and the registry host become the sandbox's own endpoints.
   const descriptor: SeededDescriptor = {
-    version: 1,
-    app,
-    environment: env,
-    region,
-    accountId: account,
-    cluster: name,
-    services: [
-      {
-        name: serviceName,
-        container: 'web',
-        baseUrl: `${world.endpoint}/_lb/${serviceName}`,
-        targetGroupArn: tgArn,
-      },
-    ],
-    repository: { name, uri: repo.repositoryUri },
-    database: { identifier: name, kind: 'instance' },
-    taskDefinitionFamily: family,
-    network,
+    ...spec.descriptor,
+    repository: { ...spec.descriptor.repository, uri: repo.repositoryUri },
+    services: spec.descriptor.services.map((s) => ({ ...s, baseUrl: `${world.endpoint}/_lb/${s.name}` })),
   };
   world.ssm.put({
     Name: `/ferry/${app}/${env}/descriptor`,
@@ -221,6 +226,17 @@ export async function seedApp(
 ): Promise<{ descriptors: Record<string, SeededDescriptor> }> {
   const req = validateSeed(body);
   const descriptors: Record<string, SeededDescriptor> = {};
-  for (const env of req.environments) descriptors[env] = await seedEnvironment(world, req, env);
+  for (const env of req.environments) {
+    const spec = await stackWorld(req.app, {
+      environment: env,
+      account: accountFor(env),
+      region: req.region,
+      config:
+        req.operatorPrincipals.length > 0
+          ? { 'ferry-stacks:operatorPrincipals': req.operatorPrincipals.join(',') }
+          : {},
+    });
+    descriptors[env] = await seedEnvironment(world, req, spec);
+  }
   return { descriptors };
 }

@@ -3,6 +3,8 @@ import { EcsEngine } from './ecs/engine.ts';
 import type { TaskRuntime } from './ecs/runtime.ts';
 import { EcsStore } from './ecs/store.ts';
 import { FaultStore } from './faults.ts';
+import { IamGuard } from './iam/guard.ts';
+import { IamStore } from './iam/store.ts';
 import type { RealMode } from './real/index.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
@@ -33,6 +35,8 @@ export interface World {
   real?: RealMode;
   alarms: AlarmStore;
   secrets: SecretStore;
+  iam: IamStore;
+  guard: IamGuard;
 }
 
 export function createWorld(opts: {
@@ -44,6 +48,21 @@ export function createWorld(opts: {
   const now = () => opts.clock.now();
   const faults = new FaultStore();
   const logs = new LogsStore();
+  const iam = new IamStore();
+  const ecsStore = new EcsStore();
+  const guard = new IamGuard(iam, {
+    taskDefinitionRoles(ref) {
+      const registered = ecsStore.taskDefinition(ref)?.registered ?? {};
+      return [registered.executionRoleArn, registered.taskRoleArn].filter(
+        (r): r is string => typeof r === 'string',
+      );
+    },
+    revisionOf(family, revision) {
+      if (revision !== undefined) return Number(revision);
+      const revisions = ecsStore.families.get(family) ?? [];
+      return ecsStore.taskDefinition(family)?.revision ?? revisions.at(-1)?.revision;
+    },
+  });
   return {
     clock: opts.clock,
     now,
@@ -55,7 +74,7 @@ export function createWorld(opts: {
     sts: new StsStore(),
     ssm: new SsmStore(),
     ecr: new EcrStore(opts.registry, opts.registryHost, now),
-    ecs: new EcsEngine(new EcsStore(), {
+    ecs: new EcsEngine(ecsStore, {
       now,
       faults,
       registry: opts.registry,
@@ -67,5 +86,7 @@ export function createWorld(opts: {
     logs,
     alarms: new AlarmStore(),
     secrets: new SecretStore(),
+    iam,
+    guard,
   };
 }

@@ -2,7 +2,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { FerryEnvironmentArgs } from './environment.ts';
 
-type Kind = 'string' | 'number' | 'boolean';
+// `list`: a comma-separated string, since stack config files hold scalars only.
+type Kind = 'string' | 'number' | 'boolean' | 'list';
 const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Kind> = {
   production: 'boolean',
   githubOidcProvider: 'string',
@@ -41,6 +42,7 @@ const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Ki
   dbBackupRetentionDays: 'number',
   dbSkipFinalSnapshot: 'boolean',
   dbPerformanceInsights: 'boolean',
+  operatorPrincipals: 'list',
 };
 type RequiredKey = 'app' | 'environment' | 'githubRepository' | 'githubOwnerId' | 'githubRepositoryId';
 
@@ -65,7 +67,13 @@ export function environmentArgsFromConfig(
         ? config.getNumber(key)
         : kind === 'boolean'
           ? config.getBoolean(key)
-          : config.get(key);
+          : kind === 'list'
+            ? config
+                .get(key)
+                ?.split(',')
+                .map((p) => p.trim())
+                .filter(Boolean)
+            : config.get(key);
     if (value !== undefined) args[key] = value;
   }
   return args as unknown as FerryEnvironmentArgs;

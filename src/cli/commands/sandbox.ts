@@ -1,3 +1,4 @@
+import { isValidName } from '../../config/names.ts';
 import { usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';
@@ -32,7 +33,7 @@ function parseTimeScale(raw: string | undefined): number | undefined {
 export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const port = parsePort(args.port);
   const timeScale = parseTimeScale(args.timeScale);
-  if (args.seed !== undefined && !/^[a-z][a-z0-9-]{0,39}$/.test(args.seed)) {
+  if (args.seed !== undefined && !isValidName(args.seed)) {
     throw usageError(
       `\`--seed\` must be an app name (1-40 lowercase letters, digits or hyphens), got "${args.seed}"`,
     );
