@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   ListTasksCommand,
@@ -95,6 +96,22 @@ async function throughProxy(): Promise<{ status: number; body: Record<string, un
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** The task's awslogs stream, where its task definition says it is. */
+async function taskLogLines(taskArn: string): Promise<(string | undefined)[]> {
+  const ecs = new ECSClient(sandbox.clientConfig);
+  const td = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${APP}-staging-web` }));
+  const container = td.taskDefinition!.containerDefinitions![0]!;
+  const options = container.logConfiguration!.options!;
+  const logs = new CloudWatchLogsClient(sandbox.clientConfig);
+  const events = await logs.send(
+    new FilterLogEventsCommand({
+      logGroupName: options['awslogs-group'],
+      logStreamNamePrefix: `${options['awslogs-stream-prefix']}/${container.name}/${taskArn.split('/').pop()}`,
+    }),
+  );
+  return events.events!.map((e) => e.message);
+}
+
 async function serviceTaskDefinition(): Promise<string> {
   const ecs = new ECSClient(sandbox.clientConfig);
   const out = await ecs.send(
@@ -170,14 +187,7 @@ describe('ferry against the sandbox in real mode', () => {
     expect(stopped?.lastStatus).toBe('STOPPED');
     expect(stopped?.containers?.[0]?.exitCode).toBe(0);
 
-    const logs = new CloudWatchLogsClient(sandbox.clientConfig);
-    const events = await logs.send(
-      new FilterLogEventsCommand({
-        logGroupName: `/ecs/${APP}-staging`,
-        logStreamNamePrefix: `web/web/${taskArn!.split('/').pop()}`,
-      }),
-    );
-    const lines = events.events!.map((e) => e.message);
+    const lines = await taskLogLines(taskArn!);
     expect(lines).toContain(`shop ${images.good} listening on http://${ip}:8080`);
     expect(lines).toContain('SIGTERM: closing');
 
@@ -270,14 +280,7 @@ describe('ferry against the sandbox in real mode', () => {
     expect(stopped.containers![0]!.exitCode).not.toBe(0);
     const taskId = migrationArn!.split('/').pop()!;
     expect(processesUnder(sandbox.real!.stateDir).filter((p) => p.includes(taskId))).toEqual([]);
-    const logs = new CloudWatchLogsClient(sandbox.clientConfig);
-    const events = await logs.send(
-      new FilterLogEventsCommand({
-        logGroupName: `/ecs/${APP}-staging`,
-        logStreamNamePrefix: `web/web/${taskId}`,
-      }),
-    );
-    expect(events.events!.map((e) => e.message).join('\n')).toContain('migrate: app@127.0.0.1');
+    expect((await taskLogLines(migrationArn!)).join('\n')).toContain('migrate: app@127.0.0.1');
     expect(await throughProxy()).toEqual({ status: 200, body: { version: images.good, db: 'ok' } });
   }, 200_000);
 });
