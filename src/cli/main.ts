@@ -25,7 +25,7 @@ function packageVersion(): string {
 type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<number> }>;
 
 /**
- * Declares the CLI surface of DESIGN.md. Each command module is imported only when
+ * Declares the CLI surface of docs/architecture.md. Each command module is imported only when
  * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {

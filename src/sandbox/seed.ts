@@ -20,7 +20,7 @@ export interface SeedRequest {
   operatorPrincipals?: string[];
 }
 
-/** The environment descriptor of DESIGN.md, as the stacks would write it. */
+/** The environment descriptor of docs/architecture.md, as the stacks would write it. */
 export type SeededDescriptor = Descriptor;
 
 const NAME = NAME_PATTERN;
