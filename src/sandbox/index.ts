@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ScaledClock } from './clock.ts';
 import { SandboxControl } from './control-client.ts';
+import { loadIamEvaluator } from './iam/evaluate.ts';
 import { RealMode } from './real/index.ts';
 import { startRegistry } from './registry.ts';
 import { RegistryClient } from './registry-client.ts';
@@ -128,6 +129,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     }, TICK_MS);
     log(`sandbox: listening on ${world.endpoint}, registry on ${registryProcess.host}`);
+    if (!(await loadIamEvaluator())) {
+      log(
+        'sandbox: IAM is not enforced: @cloud-copilot/iam-simulate (AGPL-3.0, a dev dependency of ferry) is not installed',
+      );
+    }
     let stopping: Promise<void> | undefined;
     return {
       endpoint: world.endpoint,
