@@ -14,6 +14,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { AwsRequestTimeout, isRequestTimeout } from './errors.ts';
 
 /** Called once per AWS operation (not per retry), e.g. ('ECS', 'UpdateService'). */
 export type OnCall = (service: string, operation: string) => void;
@@ -164,10 +165,36 @@ const constructors = {
   iam: (c: object) => new IAMClient(c),
 } satisfies Record<ServiceKey, (c: object) => unknown>;
 
+/**
+ * A request that connected and was never answered, after every retry, becomes an AwsRequestTimeout
+ * naming the operation: the SDK's TimeoutError says neither which call hung nor that the endpoint
+ * did take the connection.
+ */
+export function nameTimeouts<C>(client: C, service: string, timeoutMs: number): C {
+  (client as unknown as Instrumentable).middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (!isRequestTimeout(err) || err instanceof AwsRequestTimeout) throw err;
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        throw new AwsRequestTimeout(`${service} ${operation}`, timeoutMs, err);
+      }
+    },
+    { step: 'initialize', name: 'ferryNameTimeouts' },
+  );
+  return client;
+}
+
 /** Builds one client, fully configured. */
 export function buildClient<K extends ServiceKey>(service: K, settings: ClientSettings): AwsClients[K] {
   const client = constructors[service](clientConfig(service, settings)) as AwsClients[K];
-  return instrument(client, SERVICE_IDS[service], settings.onCall);
+  const timeoutMs = requestTimeoutMs(settings.env ?? process.env);
+  return instrument(
+    nameTimeouts(client, SERVICE_IDS[service], timeoutMs),
+    SERVICE_IDS[service],
+    settings.onCall,
+  );
 }
 
 /** Clients built on first use, so that assembling the ports costs nothing. */

@@ -14,12 +14,13 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ExitCode, FerryError } from '../errors.ts';
 import { buildClient, credentialsFromEnv, type OnCall } from './clients.ts';
-import { accessError, awsErrorName } from './errors.ts';
+import { accessError, awsErrorName, describeAwsError, isRequestTimeout, nothingAnswersAt } from './errors.ts';
 import {
   type FetchTokenOptions,
   fetchOidcToken,
   jwtSubject,
   missingIdTokenPermission,
+  OidcTokenUnreachable,
   oidcRequestFromEnv,
 } from './oidc.ts';
 
@@ -107,7 +108,9 @@ export function createCredentials(options: CredentialsOptions): AwsCredentialIde
 
   const assume = oidc
     ? async (): Promise<AwsCredentialIdentity> => {
-        const token = await fetchOidcToken(oidc, options.token);
+        const token = await fetchOidcToken(oidc, options.token).catch((err: unknown) => {
+          throw tokenFetchFailed(err, options.env.AWS_ENDPOINT_URL);
+        });
         mask(token);
         try {
           const out = await baseSts().send(
@@ -247,9 +250,28 @@ function assumeFailed(
   // No base credentials or no endpoint is not a trust-policy problem: say the actual fix.
   const access = accessError(err, endpoint);
   if (access) return access;
+  if (isRequestTimeout(err))
+    return new FerryError(`Could not assume role ${roleArn}: ${describeAwsError(err)}`);
   const name = awsErrorName(err) ?? 'Error';
   const message = redact(err instanceof Error ? err.message : String(err), secrets);
   return new FerryError(`Could not assume role ${roleArn}: ${name}: ${message}`, ExitCode.Usage, hints);
+}
+
+/**
+ * The token URL on the same host as AWS_ENDPOINT_URL is the sandbox's issuer: when neither takes a
+ * connection, the fix is the sandbox, not the job's permissions.
+ */
+function tokenFetchFailed(err: unknown, endpoint: string | undefined): unknown {
+  if (!(err instanceof OidcTokenUnreachable) || !endpoint) return err;
+  return hostOf(err.requestUrl) === hostOf(endpoint) ? nothingAnswersAt(endpoint) : err;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function secretsOf(keys: AwsCredentialIdentity | undefined): string[] {

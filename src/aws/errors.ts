@@ -39,6 +39,7 @@ const UNRECOGNIZED = new Set([
   'IncompleteSignature',
 ]);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
+/** Nothing took the connection: refused, no such host, or no connection within the connect timeout. */
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -55,12 +56,48 @@ const THROTTLED = new Set([
 ]);
 
 /**
+ * A request that was sent on an open connection and got no answer in time (after every retry): not
+ * "nothing answers at the endpoint", which is a connection that never opened. Thrown by the clients
+ * (src/aws/clients.ts) in place of the SDK's TimeoutError, naming the operation.
+ */
+export class AwsRequestTimeout extends Error {
+  readonly operation: string;
+  readonly timeoutMs: number;
+  /** As Node's own timeouts, so that code retrying network errors by code still sees one. */
+  readonly code = 'ETIMEDOUT';
+
+  constructor(operation: string, timeoutMs: number, cause?: unknown) {
+    super(`AWS did not answer ${operation} within ${timeoutMs / 1000}s`, { cause });
+    this.name = 'AwsRequestTimeout';
+    this.operation = operation;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The SDK's words for a request that connected and then waited too long (`requestTimeout`, or an
+ * idle socket); its connect timeout ("did not establish a connection") is a connection failure.
+ */
+const NO_ANSWER = /requestTimeout|of inactivity/;
+
+/** A request that connected but was not answered in time (AwsRequestTimeout, or the SDK's own error). */
+export function isRequestTimeout(err: unknown): boolean {
+  if (err instanceof AwsRequestTimeout) return true;
+  return awsErrorName(err) === 'TimeoutError' && NO_ANSWER.test(messageOf(err));
+}
+
+/**
  * One line for a human: what AWS said and what to do about it. Never includes
  * credentials: AWS error messages do not carry them, and nothing else is added.
  */
 export function describeAwsError(err: unknown): string {
   const name = awsErrorName(err) ?? 'Error';
   const message = messageOf(err).replace(/\s+/g, ' ').trim();
+  if (isRequestTimeout(err)) {
+    const what =
+      err instanceof AwsRequestTimeout ? message : `AWS did not answer in time (${name}: ${message})`;
+    return `${what}: the request timed out, every retry too. Check the network and a proxy (HTTPS_PROXY), and AWS_ENDPOINT_URL if it is set; FERRY_AWS_REQUEST_TIMEOUT sets the limit.`;
+  }
   if (ACCESS_DENIED.has(name)) {
     return `AWS denied the request (${name}: ${message}). Check that the IAM policy of the role or user ferry runs as allows this action on this resource, and that --role-arn names the environment's deploy role.`;
   }
@@ -104,18 +141,26 @@ const NO_CREDENTIALS = new Set(['CredentialsProviderError']);
 export function accessError(err: unknown, endpoint: string | undefined): AccessError | undefined {
   if (err instanceof AccessError) return err;
   const name = awsErrorName(err);
-  if (name === undefined) return undefined;
+  // Something answered the connection: the endpoint is there, the request is what hung.
+  if (name === undefined || isRequestTimeout(err)) return undefined;
   if (NO_CREDENTIALS.has(name)) {
     return new AccessError(
       'no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run in GitHub Actions with id-token: write)',
     );
   }
   if (UNREACHABLE.has(name)) {
-    return new AccessError(
-      endpoint
-        ? `nothing answers at AWS_ENDPOINT_URL=${endpoint}; is \`ferry sandbox\` running? (unset AWS_ENDPOINT_URL to use AWS itself)`
-        : `cannot reach AWS (${name}); check the network, a proxy (HTTPS_PROXY) and the region`,
-    );
+    return endpoint
+      ? nothingAnswersAt(endpoint)
+      : new AccessError(
+          `cannot reach AWS (${name}); check the network, a proxy (HTTPS_PROXY) and the region`,
+        );
   }
   return undefined;
+}
+
+/** The one line for an AWS_ENDPOINT_URL that takes no connection: usually the sandbox not running. */
+export function nothingAnswersAt(endpoint: string): AccessError {
+  return new AccessError(
+    `nothing answers at AWS_ENDPOINT_URL=${endpoint}; is \`ferry sandbox\` running? (unset AWS_ENDPOINT_URL to use AWS itself)`,
+  );
 }

@@ -21,6 +21,20 @@ export interface FetchTokenOptions {
 
 export const OIDC_REQUEST_TIMEOUT_MS = 10_000;
 
+/** Node's codes for a connection that never opened: refused, or a host name that does not resolve. */
+const NO_CONNECTION = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** The token URL took no connection on any attempt (so the caller can tell which endpoint is down). */
+export class OidcTokenUnreachable extends FerryError {
+  readonly requestUrl: string;
+
+  constructor(message: string, requestUrl: string, hints: readonly string[]) {
+    super(message, ExitCode.Usage, hints);
+    this.name = 'OidcTokenUnreachable';
+    this.requestUrl = requestUrl;
+  }
+}
+
 /** The request URL and token the runner provides, or undefined outside a job that may ask for one. */
 export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest | undefined {
   const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
@@ -53,6 +67,7 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
   const timeoutMs = options.timeoutMs ?? OIDC_REQUEST_TIMEOUT_MS;
   const url = withAudience(request.requestUrl);
   let lastProblem = '';
+  let connected = false;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1) await sleep(Math.round(random() * baseDelayMs * 2 ** (attempt - 1)));
     let response: Response;
@@ -66,8 +81,10 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
         (err as Error)?.name === 'TimeoutError'
           ? `no answer within ${timeoutMs / 1000}s (timed out)`
           : `network error (${err instanceof Error ? err.message : String(err)})`;
+      connected ||= !NO_CONNECTION.has(String((err as { cause?: { code?: unknown } })?.cause?.code));
       continue;
     }
+    connected = true;
     if (response.ok) {
       const body = (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
       if (typeof body?.value === 'string' && body.value) return body.value;
@@ -79,9 +96,12 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
     lastProblem = `HTTP ${response.status}`;
     if (response.status !== 429 && response.status < 500) break;
   }
-  throw new FerryError(`Could not get a GitHub OIDC token: ${lastProblem}.`, ExitCode.Usage, [
+  const message = `Could not get a GitHub OIDC token: ${lastProblem}.`;
+  const hints = [
     'Check that the job has `permissions: id-token: write`, then re-run it: GitHub may have had a transient failure.',
-  ]);
+  ];
+  if (!connected) throw new OidcTokenUnreachable(message, request.requestUrl, hints);
+  throw new FerryError(message, ExitCode.Usage, hints);
 }
 
 /** The runner's URL already carries a query string (`?api-version=...`); add the audience to it. */

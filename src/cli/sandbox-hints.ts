@@ -46,6 +46,8 @@ export interface SandboxHintInput {
   registryHost: string;
   region: string;
   seed?: string;
+  /** The account the seed put staging in: the printed commands act as its deploy role. */
+  stagingAccount?: string;
   timeScale?: number;
   ferry: string;
   config: string;
@@ -55,11 +57,17 @@ export interface SandboxHintInput {
 
 export function sandboxHints(h: SandboxHintInput): string[] {
   const app = h.seed ?? 'shop';
-  const flags = `--app ${app}${h.config}${h.regionFlag ? ` --region ${h.regionFlag}` : ''}`;
+  // Seeded: the seeded staging deploy role, whatever role the config names (its own app's, or a real
+  // account's). It trusts the token of a push to main, which the third export gives ferry.
+  const role =
+    h.seed && h.stagingAccount
+      ? ` --role-arn arn:aws:iam::${h.stagingAccount}:role/${app}-staging-deploy`
+      : '';
+  const flags = `--app ${app}${h.config}${h.regionFlag ? ` --region ${h.regionFlag}` : ''}${role}`;
   const seedLines = h.seed
     ? [
         `Seeded app "${h.seed}" from the stacks: staging and production, with their IAM roles.`,
-        'These static keys are unrestricted. To run as a deploy role (its policy enforced), add the token of a push to main:',
+        'The static keys are unrestricted (for the aws CLI); ferry acts as the staging deploy role, its policy enforced, with the token of a push to main:',
         `  export ACTIONS_ID_TOKEN_REQUEST_TOKEN=local ACTIONS_ID_TOKEN_REQUEST_URL='${h.endpoint}/_sandbox/oidc/token?sub=repo:acme/shop:ref:refs/heads/main'`,
         'Try:',
       ]
@@ -73,7 +81,7 @@ export function sandboxHints(h: SandboxHintInput): string[] {
     `  export AWS_ENDPOINT_URL=${h.endpoint} AWS_REGION=${h.region}`,
     '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',
     ...seedLines,
-    `  ${h.ferry} status ${flags}`,
+    `  ${h.ferry} status ${h.seed ? 'staging ' : ''}${flags}`,
     `  ${h.ferry} sandbox push ${app}-staging          # prints the SHA of a new image`,
     `  ${h.ferry} deploy staging --sha SHA ${flags}`,
     'Stop with Ctrl-C.',

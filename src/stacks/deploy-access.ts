@@ -259,6 +259,8 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
     ),
     // `ferry doctor`: the manual snapshot quota (no resource type).
     statement('SnapshotQuota', ['rds:DescribeAccountAttributes'], ['*']),
+    // `ferry doctor`: the repository's settings (tag immutability pins each SHA to one image).
+    statement('RepositorySettings', ['ecr:DescribeRepositories'], [s.repositoryArn]),
   );
   if (s.promoteSourceRepositoryArns.length > 0) {
     statements.push(

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, seedApp } from './helpers.ts';
+import { appDir, asGithubJob, seedApp } from './helpers.ts';
 
 const RUN = fileURLToPath(new URL('../../src/cli/action/run.ts', import.meta.url));
 
@@ -32,7 +32,8 @@ function runAction(
       env: {
         PATH: process.env.PATH ?? '',
         HOME: cwd,
-        ...sandbox.env,
+        // A job of the deploy workflow: GitHub's OIDC token env, for the subject of the command it runs.
+        ...asGithubJob([inputs.environment ?? ''], sandbox.env),
         RUNNER_TEMP: temp,
         GITHUB_OUTPUT: outputFile,
         ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`FERRY_INPUT_${k.toUpperCase()}`, v])),

@@ -9,7 +9,16 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, FERRY, type FerryRun, requestsFor, runFerry, seedApp } from './helpers.ts';
+import {
+  appDir,
+  asGithubJob,
+  FAST,
+  FERRY,
+  type FerryRun,
+  requestsFor,
+  runFerry,
+  seedApp,
+} from './helpers.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -60,7 +69,7 @@ function runThroughNpx(
         HOME: cwd,
         npm_config_cache: join(cwd, '.npm'),
         npm_config_update_notifier: 'false',
-        ...env,
+        ...asGithubJob(args, env),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

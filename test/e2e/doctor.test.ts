@@ -1,6 +1,19 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PolicyStatement } from '../../src/sandbox/iam/store.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, freshSha, isMutating, jsonLines, runFerry, seedApp } from './helpers.ts';
+import {
+  appDir,
+  deployRoleArn,
+  FAST,
+  freshSha,
+  isMutating,
+  jsonLines,
+  runFerry,
+  seedApp,
+} from './helpers.ts';
 
 let sandbox: TestSandbox;
 
@@ -21,10 +34,12 @@ describe('ferry doctor', () => {
       env: sandbox.env,
     });
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout).toBe(0);
     for (const check of [
       'credentials',
       'descriptor',
+      // Answered by the sandbox's SimulatePrincipalPolicy, with the stacks' deploy policy.
+      'permissions',
       'service',
       'alarms',
       'repository',
@@ -36,10 +51,6 @@ describe('ferry doctor', () => {
     ]) {
       expect(run.stdout).toMatch(new RegExp(`^✔ ${check}: `, 'm'));
     }
-    // The sandbox has no IAM endpoint: the permission check says so and the run carries on.
-    expect(run.stdout).toMatch(
-      /^⚠ permissions: not checked: iam:SimulatePrincipalPolicy is unavailable here/m,
-    );
     expect(run.stdout).toContain('staging: all checks passed');
     const requests = await sandbox.control.requests();
     expect(requests.length).toBeGreaterThan(5);
@@ -77,6 +88,11 @@ describe('ferry doctor', () => {
   }, 60_000);
 
   it('reports a missing descriptor and a region mismatch as failures with a fix', async () => {
+    // The stack's roles exist (the job can act as the deploy role) but its descriptor does not.
+    await seedApp(sandbox, 'doc-none');
+    const ssm = new SSMClient(sandbox.clientConfig);
+    await ssm.send(new DeleteParameterCommand({ Name: '/ferry/doc-none/staging/descriptor' }));
+    ssm.destroy();
     const noStack = await runFerry(['doctor', 'staging', ...FAST], {
       cwd: appDir('doc-none'),
       env: sandbox.env,
@@ -88,14 +104,18 @@ describe('ferry doctor', () => {
     expect(noStack.stdout).toContain('fix: run `pulumi up` for the staging stack');
     expect(noStack.stdout).toMatch(/^- service: not checked/m);
 
+    // The stack's descriptor, in a file, read by a config in another region. (From SSM, the deploy
+    // role, scoped to its own region, is refused the parameter in eu-central-1, as AWS would.)
     const app = 'doc-region';
-    await seedApp(sandbox, app);
-    const moved = await runFerry(['doctor', 'staging', '--region', 'eu-central-1', ...FAST], {
-      cwd: appDir(app),
-      env: sandbox.env,
-    });
+    const { descriptor } = await seedApp(sandbox, app);
+    const cwd = appDir(app);
+    writeFileSync(join(cwd, 'descriptor.json'), JSON.stringify(descriptor));
+    const moved = await runFerry(
+      ['doctor', 'staging', '--region', 'eu-central-1', '--descriptor', 'descriptor.json', ...FAST],
+      { cwd, env: sandbox.env },
+    );
     expect(moved.code).toBe(2);
-    expect(moved.stdout).toMatch(/^✖ descriptor: .*its region is eu-west-1, the config's is eu-central-1/m);
+    expect(moved.stdout).toMatch(/^✖ descriptor: .*region is eu-west-1.* eu-central-1/m);
   }, 60_000);
 
   it('names the role that refused, with the OIDC subject its trust policy must allow, and checks nothing else', async () => {
@@ -121,12 +141,46 @@ describe('ferry doctor', () => {
     const roleArn = 'arn:aws:iam::111111111111:role/doc-oidc-staging-deploy';
     const run = await runFerry(['doctor', 'staging', ...FAST], {
       cwd: appDir('doc-oidc', { environments: { staging: { roleArn } } }),
-      env: { ...sandbox.env, GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/shop' },
+      // A job without `permissions: id-token: write`: GitHub gives it no token variables.
+      env: {
+        ...sandbox.env,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
+        ACTIONS_ID_TOKEN_REQUEST_URL: '',
+      },
     });
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/^✖ credentials: cannot act as .*: Cannot assume .*no OIDC token/m);
     expect(run.stdout).toContain('permissions: { id-token: write, contents: read }');
     expect(run.stdout).toMatch(/^- lock: not checked/m);
+  }, 60_000);
+
+  it('names the action and resource the deploy role lacks (ecs:UpdateService), exit 2', async () => {
+    const app = 'doc-perm';
+    const { sha } = await seedApp(sandbox, app);
+    const roleArn = deployRoleArn(app, 'staging');
+    const role = (await sandbox.control.roles()).find((r) => r.arn === roleArn)!;
+    const [policy] = role.inlinePolicies;
+    const statements = [policy!.document.Statement].flat() as PolicyStatement[];
+    const withoutUpdate = statements.map((s) => ({
+      ...s,
+      Action: [s.Action ?? []].flat().filter((a) => a !== 'ecs:UpdateService'),
+    }));
+    expect(withoutUpdate.flatMap((s) => s.Action)).not.toContain('ecs:UpdateService');
+    await sandbox.control.putRolePolicy(roleArn, policy!.name, {
+      ...policy!.document,
+      Statement: withoutUpdate.filter((s) => s.Action.length > 0),
+    });
+    const run = await runFerry(['doctor', 'staging', '--sha', sha, ...FAST], {
+      cwd: appDir(app),
+      env: sandbox.env,
+    });
+    expect(run.code, run.stdout).toBe(2);
+    expect(run.stdout).toMatch(new RegExp(`^✖ permissions: ${roleArn} lacks 1 of the permissions`, 'm'));
+    expect(run.stdout).toContain(
+      `ecs:UpdateService on arn:aws:ecs:eu-west-1:111111111111:service/${app}-staging/${app}-staging-web`,
+    );
+    expect(run.stdout).toContain('staging: 1 check(s) failed: permissions');
   }, 60_000);
 
   it('a bad --sha is refused before any AWS call', async () => {

@@ -47,20 +47,24 @@ export function githubJobEnv(endpoint: string, subject: string): Record<string, 
 }
 
 /**
- * Runs bin/ferry. With the sandbox's endpoint in `env` and no token variables of its own, ferry gets
- * the OIDC token of the GitHub job that would run `args` (jobSubject), so that it assumes the
- * configured roles the way CI does and every call is checked against the stacks' IAM policies.
+ * `env` as the GitHub job that would run `args` sees it: with the sandbox's endpoint in `env` and no
+ * token variables of its own, the OIDC token env for that job's subject (jobSubject) is added, so
+ * that ferry assumes the configured roles the way CI does and every call is checked against the
+ * stacks' IAM policies. (Set `ACTIONS_ID_TOKEN_REQUEST_URL: ''` to run as a person instead.)
  */
-export function runFerry(args: string[], options: RunOptions): Promise<FerryRun> {
-  const endpoint = options.env.AWS_ENDPOINT_URL;
+export function asGithubJob(args: string[], env: Record<string, string>): Record<string, string> {
+  const endpoint = env.AWS_ENDPOINT_URL;
   const token =
-    endpoint && !('ACTIONS_ID_TOKEN_REQUEST_URL' in options.env)
-      ? githubJobEnv(endpoint, jobSubject(args))
-      : {};
+    endpoint && !('ACTIONS_ID_TOKEN_REQUEST_URL' in env) ? githubJobEnv(endpoint, jobSubject(args)) : {};
+  return { ...token, ...env };
+}
+
+/** Runs bin/ferry, as the GitHub job that would run `args` (asGithubJob). */
+export function runFerry(args: string[], options: RunOptions): Promise<FerryRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [FERRY, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...token, ...options.env },
+      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...asGithubJob(args, options.env) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

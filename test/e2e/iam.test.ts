@@ -23,8 +23,7 @@ const REGION = 'eu-west-1';
 
 /**
  * Granted actions that no flow here can show: `ferry build` pushes through the registry's own
- * protocol (which ECR authorizes as these actions, but the sandbox's registry does not see), and
- * `ferry doctor` asks IAM about the role itself.
+ * protocol (which ECR authorizes as these actions, but the sandbox's registry does not see).
  */
 const UNOBSERVED: Record<string, string[]> = {
   [`${APP}-staging-deploy`]: [
@@ -33,10 +32,9 @@ const UNOBSERVED: Record<string, string[]> = {
     'ecr:UploadLayerPart',
     'ecr:CompleteLayerUpload',
     'ecr:PutImage',
-    'iam:SimulatePrincipalPolicy',
   ],
   // Snapshot retention (after enough releases) and a migration timeout: the staging run shows both.
-  [`${APP}-production-deploy`]: ['iam:SimulatePrincipalPolicy', 'rds:DeleteDBSnapshot', 'ecs:StopTask'],
+  [`${APP}-production-deploy`]: ['rds:DeleteDBSnapshot', 'ecs:StopTask'],
   [`${APP}-staging-promote-source`]: [],
 };
 
@@ -156,6 +154,10 @@ beforeAll(async () => {
   );
   ssm.destroy();
   await ferry('lock release', ['lock', 'release', 'staging']);
+  // The preflight reads what no release reads (repository settings, the snapshot quota) and asks
+  // IAM about the role itself (SimulatePrincipalPolicy, answered by the sandbox's evaluator).
+  await ferry('doctor staging', ['doctor', 'staging', '--sha', '<sha>']);
+  await ferry('doctor production', ['doctor', 'production']);
   log = await sandbox.control.requests();
   roles = [
     ...(await stackWorld(APP, { environment: 'staging', account: accountFor('staging'), region: REGION }))
@@ -193,6 +195,8 @@ describe('ferry under the stacks’ IAM policies (sandbox)', () => {
       history: 0,
       'lock status': 0,
       'lock release': 0,
+      'doctor staging': 0,
+      'doctor production': 0,
     });
     const refused = log.flatMap((r) => (r.authorizations ?? []).filter((a) => a.decision !== 'Allowed'));
     expect(refused).toEqual([]);

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeVersionProblem } from '../../src/cli/node-version.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, jsonLines, seedApp } from './helpers.ts';
+import { appDir, asGithubJob, FAST, jsonLines, seedApp } from './helpers.ts';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -105,7 +105,8 @@ describe('the packed package, installed into an application', () => {
 
   it('deploys to the sandbox from the application directory', async () => {
     const { sha, digest } = await seedApp(sandbox, 'packed');
-    const deploy = await npx(['deploy', 'staging', '--sha', sha, '--json', ...FAST], sandbox.env);
+    const args = ['deploy', 'staging', '--sha', sha, '--json', ...FAST];
+    const deploy = await npx(args, asGithubJob(args, sandbox.env));
     expect(deploy.code, deploy.stderr).toBe(0);
     expect(jsonLines(deploy.stdout).at(-1)).toMatchObject({
       type: 'result',

@@ -34,7 +34,14 @@ function record(outcome: string, daysAgo: number, leadHours?: number): string {
   });
 }
 
-async function seedLedger(app: string, env: string, records: string[]): Promise<void> {
+/** The stacks' world for `app` (its roles are what ferry runs as), then the records in `env`'s ledger. */
+async function seedLedger(
+  app: string,
+  env: string,
+  records: string[],
+  world: { environments: string[]; operatorPrincipals?: string[] } = { environments: [env] },
+): Promise<void> {
+  await sandbox.control.seed({ app, desiredCount: 1, ...world });
   const params = createAwsPorts({ region: 'eu-west-1', env: sandbox.env }).parameters;
   for (const value of records) await params.put(`/ferry/${app}/${env}/releases`, value);
 }
@@ -108,8 +115,16 @@ describe('ferry metrics (sandbox ledger)', () => {
 
   it('covers every environment of the config when none is named; an empty ledger reads as empty', async () => {
     const app = 'meteredboth';
-    await seedLedger(app, 'staging', [record('deployed', 1, 1)]);
-    const run = await runFerry(['metrics', '--json'], { cwd: appDir(app, config), env: sandbox.env });
+    // No GitHub job may act as both environments' deploy roles (each trusts its own job's subject):
+    // a person listed in the stacks' operatorPrincipals reads every environment from a laptop.
+    await seedLedger(app, 'staging', [record('deployed', 1, 1)], {
+      environments: ['staging', 'production'],
+      operatorPrincipals: ['arn:aws:iam::111111111111:user/test'],
+    });
+    const run = await runFerry(['metrics', '--json'], {
+      cwd: appDir(app, config),
+      env: { ...sandbox.env, ACTIONS_ID_TOKEN_REQUEST_URL: '' },
+    });
     expect(run.code, run.stderr).toBe(0);
     const envs = jsonLines(run.stdout).filter((l) => l.type === 'metrics');
     expect(envs.map((m) => [m.env, m.releases])).toEqual([

@@ -70,9 +70,14 @@ describe('ferry sandbox --seed, run from an app directory without a config', () 
 
   it('prints status, push and deploy lines that work as printed, in order', () => {
     const { exports, commands } = printedCommands();
-    expect(exports).toHaveLength(2);
+    // Endpoint and region, the static keys, then the token of a push to main (ferry acts as the deploy role).
+    expect(exports).toHaveLength(3);
+    expect(exports[2]).toMatch(/^export ACTIONS_ID_TOKEN_REQUEST_TOKEN=\S+ ACTIONS_ID_TOKEN_REQUEST_URL=/);
     const [status, push, deploy] = commands;
-    expect(status).toMatch(/ status --app hints --config \S+ferry\.config\.json$/);
+    // The seeded deploy role (the example config names the `shop` app's roles), as the token allows.
+    expect(status).toMatch(
+      / status staging --app hints --config \S+ferry\.config\.json --role-arn arn:aws:iam::111111111111:role\/hints-staging-deploy$/,
+    );
 
     const statusRun = shell(exports, status!);
     expect(statusRun.code, statusRun.stderr).toBe(0);

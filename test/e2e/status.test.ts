@@ -24,8 +24,8 @@ describe('ferry status with no environment', () => {
   it('reads each environment with its own role, names the one whose role refused, and still shows the other', async () => {
     const initialSha = freshSha();
     await sandbox.control.seed({ app, environments: ['staging', 'production'], initialSha });
-    // As in a GitHub job whose token fits staging's trust policy only.
-    await sandbox.control.setFaults({ untrustedRoles: [productionRole] });
+    // runFerry runs `ferry status` as a job on a push to main: its token fits staging's trust policy
+    // only (production's deploy role trusts jobs in the `production` environment).
     const cwd = appDir(app, config);
 
     const human = await runFerry(['status'], { cwd, env: sandbox.env });
@@ -34,10 +34,11 @@ describe('ferry status with no environment', () => {
     expect(human.stdout).toContain(initialSha.slice(0, 12));
     expect(human.stdout).toMatch(
       new RegExp(
-        `^production\\n  not read: Could not assume role ${productionRole}: AccessDenied: User: .* is not authorized to perform: sts:AssumeRole on resource: ${productionRole}`,
+        `^production\\n  not read: Could not assume role ${productionRole}: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity$`,
         'm',
       ),
     );
+    expect(human.stdout).toContain('this job presents `repo:acme/shop:ref:refs/heads/main`');
     expect(human.stdout).toContain('could not read production; read the others');
 
     const json = await runFerry(['status', '--json'], { cwd, env: sandbox.env });
@@ -56,6 +57,5 @@ describe('ferry status with no environment', () => {
 
     const one = await runFerry(['status', 'staging'], { cwd, env: sandbox.env });
     expect(one.code, one.stderr).toBe(0);
-    await sandbox.control.clearFaults();
   }, 60_000);
 });

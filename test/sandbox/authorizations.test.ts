@@ -95,6 +95,9 @@ describe('authorizations a request needs (from the Service Authorization Referen
       `ecs:DescribeServices ${ECS}:service/shop-staging/a`,
       `ecs:DescribeServices ${ECS}:service/shop-staging/b`,
     ]);
+    expect(await brief(facts('ecr', 'DescribeRepositories', { repositoryNames: ['shop-staging'] }))).toEqual([
+      'ecr:DescribeRepositories arn:aws:ecr:eu-west-1:111111111111:repository/shop-staging',
+    ]);
     expect(
       await brief(facts('rds', 'DescribeDBInstances', { DBInstanceIdentifier: 'shop-staging' })),
     ).toEqual(['rds:DescribeDBInstances arn:aws:rds:eu-west-1:111111111111:db:shop-staging']);

@@ -50,8 +50,10 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   });
   try {
     const databases: string[] = [];
+    let stagingAccount: string | undefined;
     if (args.seed) {
       const { descriptors } = await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
+      stagingAccount = descriptors.staging?.accountId;
       // Real mode: the seeded databases are real PostgreSQL clusters from the start.
       for (const d of Object.values(descriptors)) {
         const url = d.database && (await sandbox.real?.databaseUrl(d.database.identifier));
@@ -70,6 +72,7 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
       registryHost: sandbox.registryHost,
       region: ctx.globals.region ?? 'eu-west-1',
       ...(args.seed ? { seed: args.seed } : {}),
+      ...(stagingAccount ? { stagingAccount } : {}),
       ...(timeScale ? { timeScale } : {}),
       ferry: ferryCommand(ctx.cwd),
       config: configArgument(ctx.cwd),

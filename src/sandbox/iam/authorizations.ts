@@ -101,6 +101,9 @@ function perItem(facts: RequestFacts, base: Vars): Vars[] {
   if (services) return services.map((s) => ({ ...base, ServiceName: lastSegment(s) }));
   const tasks = strings(p.tasks);
   if (tasks) return tasks.map((t) => ({ ...base, TaskId: lastSegment(t) }));
+  const repositories = strings(p.repositoryNames);
+  if (repositories && facts.service === 'ecr')
+    return repositories.map((name) => ({ ...base, RepositoryName: name }));
   const names = strings(p.Names);
   if (names && facts.service === 'ssm')
     return names.map((n) => ({ ...base, ParameterNameWithoutLeadingSlash: n.replace(/^\//, '') }));

@@ -319,6 +319,34 @@ describe('GitHub Actions OIDC', () => {
     expect(`${err.message} ${err.hints.join(' ')}`).not.toContain(BEARER);
   });
 
+  it('with no connection to the token URL: the endpoint is named when it is AWS_ENDPOINT_URL’s host (the sandbox down)', async () => {
+    const gone = await startLocalServer(() => {});
+    const closed = gone.url;
+    await gone.close();
+    const failure = async (endpoint: string) => {
+      const provider = createCredentials({
+        region: 'eu-west-1',
+        roleArn,
+        env: {
+          ...actionsEnv(),
+          ACTIONS_ID_TOKEN_REQUEST_URL: `${closed}/_sandbox/oidc/token`,
+          AWS_ENDPOINT_URL: endpoint,
+        },
+        mask: () => {},
+        token: { sleep: async () => {} },
+      });
+      return (await provider().catch((e: unknown) => e)) as FerryError;
+    };
+    const sandboxDown = await failure(closed);
+    expect(sandboxDown.exitCode).toBe(2);
+    expect(sandboxDown.message).toBe(
+      `nothing answers at AWS_ENDPOINT_URL=${closed}; is \`ferry sandbox\` running? (unset AWS_ENDPOINT_URL to use AWS itself)`,
+    );
+    // Another host: the token service itself is unreachable, which is GitHub's (or the job's) problem.
+    const elsewhere = await failure('http://localhost:1');
+    expect(elsewhere.message).toMatch(/^Could not get a GitHub OIDC token: network error/);
+  });
+
   it('explains a refused AssumeRoleWithWebIdentity with the subject the trust policy must allow, and no token', async () => {
     stsMock.on(AssumeRoleWithWebIdentityCommand).callsFake((input: { WebIdentityToken: string }) => {
       throw Object.assign(
