@@ -1,4 +1,7 @@
 // The files `ferry init` writes, as plain text: no file system here.
+import { BUILDER_TIMEOUT_MS } from '../build/run-build.ts';
+import { ferryConfigSchema } from '../config/schema.ts';
+import { DEFAULT_ROLLOUT_TIMEOUT_MS, jobTimeoutMinutes, longestReleaseMs } from '../pipeline/bounds.ts';
 import { type InitValues, partitionOf } from './values.ts';
 import { deployWorkflow, previewWorkflow } from './workflows.ts';
 
@@ -137,6 +140,20 @@ export const SCAFFOLD_PATHS = [
   '.github/workflows/preview.yml',
 ] as const;
 
+/**
+ * Each deploy job's `timeout-minutes`: longer than the longest its ferry steps can take with the
+ * config written here (the staging job builds first: the builder's own bound adds to it).
+ */
+function workflowTimeouts(v: InitValues): { staging: number; production: number } {
+  const config = ferryConfigSchema.parse(ferryConfig(v));
+  return {
+    staging: jobTimeoutMinutes(
+      BUILDER_TIMEOUT_MS + longestReleaseMs(config, DEFAULT_ROLLOUT_TIMEOUT_MS, false),
+    ),
+    production: jobTimeoutMinutes(longestReleaseMs(config, DEFAULT_ROLLOUT_TIMEOUT_MS, true)),
+  };
+}
+
 export function scaffoldFiles(v: InitValues): ScaffoldFile[] {
   const content: Record<(typeof SCAFFOLD_PATHS)[number], string> = {
     'ferry.config.json': `${JSON.stringify(ferryConfig(v), null, 2)}\n`,
@@ -145,7 +162,7 @@ export function scaffoldFiles(v: InitValues): ScaffoldFile[] {
     'infra/Pulumi.production.yaml': stackFile(v, 'production'),
     'infra/index.ts': PROGRAM,
     'infra/package.json': infraPackage(v),
-    '.github/workflows/deploy.yml': deployWorkflow(),
+    '.github/workflows/deploy.yml': deployWorkflow(workflowTimeouts(v)),
     '.github/workflows/preview.yml': previewWorkflow(),
   };
   return SCAFFOLD_PATHS.map((path) => ({ path, content: content[path] }));

@@ -20,7 +20,8 @@ function setupSteps(checkoutWith: string[]): string {
   ].join('\n');
 }
 
-export function deployWorkflow(): string {
+/** `timeouts`: each job's timeout-minutes, longer than ferry's own bounds for its steps. */
+export function deployWorkflow(timeouts: { staging: number; production: number }): string {
   // Jobs that mint an OIDC token keep no git credentials on disk: nothing in them pushes.
   const steps = setupSteps(['persist-credentials: false']);
   return `# Written by \`ferry init\`. Release on every push to main: build once, deploy to staging,
@@ -42,7 +43,7 @@ jobs:
   staging:
     name: staging
     runs-on: ubuntu-latest
-    timeout-minutes: 45
+    timeout-minutes: ${timeouts.staging}
     # No \`environment:\` on this job on purpose: a job with an environment presents the OIDC
     # subject repo:OWNER/REPO:environment:NAME, and the staging role trusts pushes to main only.
     concurrency:
@@ -62,7 +63,7 @@ ${steps}
     name: production
     needs: staging
     runs-on: ubuntu-latest
-    timeout-minutes: 45
+    timeout-minutes: ${timeouts.production}
     # Required reviewers on this environment make it the approval gate; the production role
     # trusts only repo:OWNER/REPO:environment:production. Promote reads staging through
     # staging's read-only promote-source role (promoteFromRoleArn in ferry.config.json).

@@ -16,3 +16,14 @@ export function longestReleaseMs(config: FerryConfig, rolloutTimeoutMs: number, 
   const rollback = rolloutTimeoutMs + health;
   return (promotion ? IMAGE_COPY_BOUND_MS : 0) + SNAPSHOT_TIMEOUT_MS + migrate + rollout + rollback;
 }
+
+/** The rollout watch's default bound (`--timeout`): the CLI's default, kept here for CI job sizing. */
+export const DEFAULT_ROLLOUT_TIMEOUT_MS = 30 * 60_000;
+
+/**
+ * `timeout-minutes` for a CI job whose ferry steps are bounded by `boundsMs` in all: GitHub must never
+ * cancel a job before ferry's own bounds end it (ten more minutes for checkout, set-up and reporting).
+ */
+export function jobTimeoutMinutes(boundsMs: number): number {
+  return Math.ceil(boundsMs / 60_000) + 10;
+}

