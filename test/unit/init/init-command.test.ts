@@ -207,7 +207,11 @@ describe('the workflows ferry init writes', () => {
         expect(comment).toMatch(/ # v\d+\.\d+\.\d+$/);
       }
     }
-    expect(Object.values(PINNED_ACTIONS).every((a) => deployWorkflow({ staging: 215, production: 185 }).includes(a))).toBe(true);
+    expect(
+      Object.values(PINNED_ACTIONS).every((a) =>
+        deployWorkflow({ staging: 215, production: 185 }).includes(a),
+      ),
+    ).toBe(true);
   });
 
   it('deploys with OIDC: id-token write, contents read, no AWS keys, no persisted git credentials', () => {
