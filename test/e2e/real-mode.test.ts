@@ -268,7 +268,14 @@ describe('ferry against the sandbox in real mode', () => {
         );
         if (!task) return setTimeout(poll, 100);
         migrationArn = task.taskArn!;
-        setTimeout(() => child.kill('SIGINT'), 1000);
+        // Signal once the migration has connected (its first log line): on a loaded machine the
+        // container's node can take seconds to start, and a fixed delay would interrupt it earlier.
+        const whenConnected = async () => {
+          const lines = await taskLogLines(migrationArn!);
+          if (lines.join('\n').includes('migrate: app@127.0.0.1')) child.kill('SIGINT');
+          else setTimeout(whenConnected, 200);
+        };
+        void whenConnected();
       };
       poll();
     });
