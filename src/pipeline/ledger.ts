@@ -18,6 +18,20 @@ export interface ReleaseRecord {
   startedAt: string;
   finishedAt: string;
   steps: { name: StepName; ms: number }[];
+  /**
+   * Added to the contract's fields: each service's revision before and after the
+   * release (the first one is also `taskDefinitionArn`/`previousTaskDefinitionArn`).
+   * Records written before multi-service releases lack it.
+   */
+  services?: ServiceRevisions[];
+  /** Promotions only: where the image came from and whether the source's live health was checked. */
+  promotion?: { from: string; sourceCheck: 'passed' | 'skipped' };
+}
+
+export interface ServiceRevisions {
+  name: string;
+  taskDefinitionArn: string | null;
+  previousTaskDefinitionArn: string | null;
 }
 
 export async function recordRelease(
@@ -37,6 +51,8 @@ export async function recordRelease(
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     steps: record.steps.map((s) => ({ name: s.name, ms: s.ms })),
+    ...(record.services ? { services: record.services } : {}),
+    ...(record.promotion ? { promotion: record.promotion } : {}),
   };
   return params.put(ledgerParameter(app, env), JSON.stringify(ordered));
 }

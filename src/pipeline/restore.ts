@@ -20,8 +20,8 @@ export interface RestoreInput {
   /** Why the release failed. */
   reason: string;
   failures: Failure[];
-  /** The revision that failed. */
-  targetArn: string;
+  /** The revision each service was being moved to (the release's). */
+  targets: Map<string, string>;
   timeoutMs: number;
   health: FerryConfig['health'];
   observers: Observers;
@@ -36,6 +36,7 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   const { plan } = input;
   const step = input.steps.start('rollback');
   warn(deps, `release failed: ${input.reason}; rolling back`);
+  // Every service the release changed goes back, not only the one that failed.
   const touched = plan.services.filter((s) => !input.untouched.includes(s.name));
   const outcomes = await Promise.all(touched.map((s) => restoreService(deps, input, s)));
   const problems = outcomes.filter((o): o is Extract<ServiceOutcome, { ok: false }> => !o.ok);
@@ -43,12 +44,14 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
     ? [`database snapshot taken before the migration: ${input.base.snapshotId}`]
     : [];
   if (problems.length === 0) {
-    step.done(`back on ${plan.previousSha ?? 'the previous revision'}`);
+    step.done(
+      `back on ${plan.previousSha ?? 'the previous revision'}${touched.length > 1 ? ` (${touched.map((s) => s.name).join(', ')})` : ''}`,
+    );
     return {
       ...input.base,
       outcome: 'rolled_back',
       exitCode: ExitCode.ReleaseFailed,
-      taskDefinitionArn: input.targetArn,
+      ...firstTarget(input),
       reason: `${input.reason}; rolled back to the previous revision, which answers its health checks`,
       next: [...snapshotLine, 'the database was not rolled back (migrations are expand/contract)'],
     };
@@ -59,7 +62,7 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
     ...input.base,
     outcome: 'failed',
     exitCode: ExitCode.NeedsPerson,
-    taskDefinitionArn: input.targetArn,
+    ...firstTarget(input),
     reason: `${input.reason}; the rollback did not restore the service (${what})`,
     next: [
       `look now: ferry status ${plan.env}, and the service's events in the ECS console`,
@@ -77,6 +80,11 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   };
 }
 
+const firstTarget = (input: RestoreInput) => {
+  const arn = input.targets.get(input.plan.services[0]!.name);
+  return arn ? { taskDefinitionArn: arn } : {};
+};
+
 async function restoreService(
   deps: Deps,
   input: RestoreInput,
@@ -84,13 +92,14 @@ async function restoreService(
 ): Promise<ServiceOutcome> {
   const { plan } = input;
   const failure = input.failures.find((f) => f.service === service.name);
+  const targetArn = input.targets.get(service.name)!;
   let back = false;
   if (failure?.ecsRollingBack) {
     const ecs = await waitForEcsRollback(
       deps,
       plan.cluster,
       service.name,
-      input.targetArn,
+      targetArn,
       input.timeoutMs,
       input.observers,
     );
@@ -103,7 +112,7 @@ async function restoreService(
     const previous = service.previousTaskDefinitionArn;
     if (!previous)
       return { service: service.name, ok: false, problem: 'no previous revision is known to roll back to' };
-    const started = await startRollout(deps, plan.cluster, [service.name], previous);
+    const started = await startRollout(deps, plan.cluster, [{ service: service.name, targetArn: previous }]);
     if (started.errors.length)
       return {
         service: service.name,
@@ -119,11 +128,13 @@ async function restoreService(
       return { service: service.name, ok: false, problem: `the rollback deployment ${why}` };
     }
   }
+  // Without a load balancer the completed ECS deployment is the service's health.
+  if (!service.baseUrl) return { service: service.name, ok: true };
   const settings = healthSettings(input.health);
   const answered = await probeVersion(
     deps,
     healthUrl(service.baseUrl, settings.path),
-    plan.previousSha,
+    service.previousSha,
     settings,
   );
   return answered.ok

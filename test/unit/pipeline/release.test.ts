@@ -48,11 +48,11 @@ describe('runRelease (deploy)', () => {
     ]);
   });
 
-  it('writes one ledger record with exactly the fields of DESIGN.md', async () => {
+  it('writes one ledger record with the fields of DESIGN.md, then each service revisions', async () => {
     const f = releaseFixture();
     await runRelease(f.deps, { ...f.request, actor: 'octocat' });
     const record = f.parameters.json(LEDGER) as Record<string, unknown>;
-    expect(Object.keys(record)).toEqual([
+    expect(Object.keys(record).slice(0, 10)).toEqual([
       'sha',
       'digest',
       'taskDefinitionArn',
@@ -63,6 +63,10 @@ describe('runRelease (deploy)', () => {
       'startedAt',
       'finishedAt',
       'steps',
+    ]);
+    expect(Object.keys(record).slice(10)).toEqual(['services']);
+    expect(record.services).toEqual([
+      { name: SERVICE, taskDefinitionArn: record.taskDefinitionArn, previousTaskDefinitionArn: f.oldArn },
     ]);
     expect(record).toMatchObject({
       sha: NEW_SHA,
