@@ -104,6 +104,11 @@ const commandTable: Registrar[] = [
       .requiredOption('--from <env>', 'environment to promote from, such as staging')
       .requiredOption('--to <env>', 'environment to promote to, such as production')
       .option('--sha <sha>', 'SHA to promote (default: what is running in --from)')
+      .option(
+        '--skip-source-check',
+        'promote without checking that --from runs the release healthily now (recorded in the ledger)',
+        false,
+      )
       .action(action(() => import('./commands/promote.ts'))),
   (p, action) =>
     p

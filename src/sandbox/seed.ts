@@ -10,6 +10,18 @@ export interface SeedRequest {
   desiredCount?: number;
   initialSha?: string;
   region?: string;
+  /**
+   * The services of each environment, all running the app's image: `<app>-<env>-<name>`,
+   * each with its own task family and a container called `name`. A service with
+   * `loadBalancer: false` (a worker) has no target group and no baseUrl.
+   * Default: one web service behind a load balancer.
+   */
+  services?: SeedService[];
+}
+
+export interface SeedService {
+  name: string;
+  loadBalancer?: boolean;
 }
 
 /** The environment descriptor of DESIGN.md, as the stacks would write it. */
@@ -17,7 +29,9 @@ export type SeededDescriptor = Descriptor;
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
-export function validateSeed(body: unknown): Required<SeedRequest> {
+type ValidSeed = Required<Omit<SeedRequest, 'services'>> & { services: Required<SeedService>[] };
+
+export function validateSeed(body: unknown): ValidSeed {
   const b = (body ?? {}) as SeedRequest;
   if (typeof b.app !== 'string' || !NAME.test(b.app))
     throw new Error('app must be 1-40 lowercase letters, digits or hyphens');
@@ -31,22 +45,36 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
   const initialSha = b.initialSha ?? '0'.repeat(40);
   if (!/^[0-9a-f]{7,40}$/.test(initialSha))
     throw new Error('initialSha must be 7-40 lowercase hex characters');
-  return { app: b.app, environments, desiredCount, initialSha, region: b.region ?? 'eu-west-1' };
+  const services = b.services ?? [{ name: 'web', loadBalancer: true }];
+  if (
+    !Array.isArray(services) ||
+    services.length === 0 ||
+    services.some((s) => typeof s?.name !== 'string' || !NAME.test(s.name))
+  ) {
+    throw new Error(
+      'services must be a non-empty array of {name, loadBalancer?} with names such as "worker"',
+    );
+  }
+  if (new Set(services.map((s) => s.name)).size !== services.length)
+    throw new Error('services must have distinct names');
+  return {
+    app: b.app,
+    environments,
+    desiredCount,
+    initialSha,
+    region: b.region ?? 'eu-west-1',
+    services: services.map((s) => ({ name: s.name, loadBalancer: s.loadBalancer !== false })),
+  };
 }
 
 function accountFor(env: string): string {
   return env === 'production' ? '222222222222' : '111111111111';
 }
 
-async function seedEnvironment(
-  world: World,
-  req: Required<SeedRequest>,
-  env: string,
-): Promise<SeededDescriptor> {
+async function seedEnvironment(world: World, req: ValidSeed, env: string): Promise<SeededDescriptor> {
   const { app, region, initialSha, desiredCount } = req;
   const account = accountFor(env);
   const name = `${app}-${env}`;
-  const serviceName = `${name}-web`;
   const repo =
     world.ecr.repositories.get(name) ??
     world.ecr.createRepository(name, account, region, { immutable: true, scanOnPush: true });
@@ -55,29 +83,111 @@ async function seedEnvironment(
 
   const store = world.ecs.store;
   const cluster = store.cluster(name) ?? store.addCluster(name, account, region);
-  const tgArn = `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}-web/${randomBytes(8).toString('hex')}`;
-  store.targetGroups.set(tgArn, {
-    arn: tgArn,
-    name: `${name}-web`,
-    port: 8080,
-    healthCheckPath: '/health',
-    intervalSeconds: 10,
-    healthyThreshold: 2,
-    unhealthyThreshold: 3,
-    deregistrationDelaySeconds: 30,
+  const network = {
+    subnets: [`subnet-${env}-a`, `subnet-${env}-b`],
+    securityGroups: [`sg-${env}-web`],
+    assignPublicIp: false,
+  };
+  const seeded: Descriptor['services'] = [];
+  for (const role of req.services) {
+    seeded.push(
+      seedService(world, { name, account, region, initialSha, desiredCount, network, cluster }, role, {
+        uri: repo.repositoryUri,
+        digest: pushed.digest,
+      }),
+    );
+  }
+  // One service keeps the descriptor's single-service shape; several name their own families.
+  if (seeded.length === 1) delete seeded[0]!.taskDefinitionFamily;
+
+  world.rds.instances.set(name, {
+    identifier: name,
+    arn: `arn:aws:rds:${region}:${account}:db:${name}`,
+    engine: 'postgres',
+    createdAt: world.now(),
+    status: 'available',
+    region,
+    account,
   });
+
+  const descriptor: SeededDescriptor = {
+    version: 1,
+    app,
+    environment: env,
+    region,
+    accountId: account,
+    cluster: name,
+    services: seeded,
+    repository: { name, uri: repo.repositoryUri },
+    database: { identifier: name, kind: 'instance' },
+    taskDefinitionFamily: `${name}-${req.services[0]!.name}`,
+    network,
+  };
+  world.ssm.put({
+    Name: `/ferry/${app}/${env}/descriptor`,
+    Type: 'String',
+    Value: JSON.stringify(descriptor),
+    LastModifiedDate: world.now(),
+    LastModifiedUser: `arn:aws:iam::${account}:role/pulumi`,
+    DataType: 'text',
+    Tier: 'Standard',
+  });
+  return descriptor;
+}
+
+interface SeedTarget {
+  name: string;
+  account: string;
+  region: string;
+  initialSha: string;
+  desiredCount: number;
+  network: Descriptor['network'];
+  cluster: NonNullable<ReturnType<World['ecs']['store']['cluster']>>;
+}
+
+/** One service of the app, with its own task family, running `image` steadily; its descriptor entry. */
+function seedService(
+  world: World,
+  t: SeedTarget,
+  role: { name: string; loadBalancer: boolean },
+  image: { uri: string; digest: string },
+): Descriptor['services'][number] {
+  const { name, account, region, initialSha, desiredCount, network, cluster } = t;
+  const store = world.ecs.store;
+  const serviceName = `${name}-${role.name}`;
+  const tgArn = role.loadBalancer
+    ? `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${serviceName}/${randomBytes(8).toString('hex')}`
+    : undefined;
+  if (tgArn) {
+    store.targetGroups.set(tgArn, {
+      arn: tgArn,
+      name: serviceName,
+      port: 8080,
+      healthCheckPath: '/health',
+      intervalSeconds: 10,
+      healthyThreshold: 2,
+      unhealthyThreshold: 3,
+      deregistrationDelaySeconds: 30,
+    });
+  }
   const family = serviceName;
   const revisions = store.families.get(family) ?? [];
   const revision = (revisions.at(-1)?.revision ?? 0) + 1;
   const container = {
-    name: 'web',
-    image: `${repo.repositoryUri}@${pushed.digest}`,
+    name: role.name,
+    image: `${image.uri}@${image.digest}`,
     essential: true,
-    portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }],
+    ...(role.loadBalancer
+      ? { portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }] }
+      : {}),
     environment: [{ name: 'APP_VERSION', value: initialSha }],
     logConfiguration: {
       logDriver: 'awslogs',
-      options: { 'awslogs-group': `/ecs/${name}`, 'awslogs-region': region, 'awslogs-stream-prefix': 'web' },
+      options: {
+        'awslogs-group': `/ecs/${name}`,
+        'awslogs-region': region,
+        'awslogs-stream-prefix': role.name,
+      },
     },
   };
   const tdArn = `arn:aws:ecs:${region}:${account}:task-definition/${family}:${revision}`;
@@ -104,14 +214,9 @@ async function seedEnvironment(
   store.families.set(family, revisions);
   store.tags.set(tdArn, [
     { key: 'ferry:sha', value: initialSha },
-    { key: 'ferry:digest', value: pushed.digest },
+    { key: 'ferry:digest', value: image.digest },
   ]);
 
-  const network = {
-    subnets: [`subnet-${env}-a`, `subnet-${env}-b`],
-    securityGroups: [`sg-${env}-web`],
-    assignPublicIp: false,
-  };
   const service: Service = {
     serviceArn: `arn:aws:ecs:${region}:${account}:service/${name}/${serviceName}`,
     serviceName,
@@ -123,7 +228,7 @@ async function seedEnvironment(
       maximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
     },
-    loadBalancers: [{ targetGroupArn: tgArn, containerName: 'web', containerPort: 8080 }],
+    loadBalancers: tgArn ? [{ targetGroupArn: tgArn, containerName: role.name, containerPort: 8080 }] : [],
     networkConfiguration: {
       awsvpcConfiguration: {
         subnets: network.subnets,
@@ -131,7 +236,7 @@ async function seedEnvironment(
         assignPublicIp: 'DISABLED',
       },
     },
-    healthCheckGracePeriodSeconds: 30,
+    healthCheckGracePeriodSeconds: tgArn ? 30 : 0,
     createdAt: world.now(),
     deployments: [],
     serviceDeployments: [],
@@ -144,48 +249,13 @@ async function seedEnvironment(
     for (const t of store.tasksOf(previous))
       if (t.lastStatus !== 'STOPPED') world.ecs.stopTask(t, 'UserInitiated', 'reseeded');
   store.services.set(`${name}/${serviceName}`, service);
-  world.ecs.seedSteady(service, pushed.digest);
-
-  world.rds.instances.set(name, {
-    identifier: name,
-    arn: `arn:aws:rds:${region}:${account}:db:${name}`,
-    engine: 'postgres',
-    createdAt: world.now(),
-    status: 'available',
-    region,
-    account,
-  });
-
-  const descriptor: SeededDescriptor = {
-    version: 1,
-    app,
-    environment: env,
-    region,
-    accountId: account,
-    cluster: name,
-    services: [
-      {
-        name: serviceName,
-        container: 'web',
-        baseUrl: `${world.endpoint}/_lb/${serviceName}`,
-        targetGroupArn: tgArn,
-      },
-    ],
-    repository: { name, uri: repo.repositoryUri },
-    database: { identifier: name, kind: 'instance' },
+  world.ecs.seedSteady(service, image.digest);
+  return {
+    name: serviceName,
+    container: role.name,
+    ...(tgArn ? { baseUrl: `${world.endpoint}/_lb/${serviceName}`, targetGroupArn: tgArn } : {}),
     taskDefinitionFamily: family,
-    network,
   };
-  world.ssm.put({
-    Name: `/ferry/${app}/${env}/descriptor`,
-    Type: 'String',
-    Value: JSON.stringify(descriptor),
-    LastModifiedDate: world.now(),
-    LastModifiedUser: `arn:aws:iam::${account}:role/pulumi`,
-    DataType: 'text',
-    Tier: 'Standard',
-  });
-  return descriptor;
 }
 
 /** Creates everything the stacks would for each environment of `app`, already running `initialSha`. */
