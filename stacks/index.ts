@@ -107,8 +107,19 @@ const service = new Service(name, {
   logRetentionDays: config.getNumber('logRetentionDays'),
   containerInsights: config.getBoolean('containerInsights') ?? production,
   alarm5xxThreshold: config.getNumber('alarm5xxThreshold'),
+  // Off by default: a worker service (no load balancer) released with the web one.
+  worker: config.getBoolean('worker')
+    ? {
+        command: config.getObject<string[]>('workerCommand'),
+        desiredCount: config.getNumber('workerDesiredCount'),
+      }
+    : undefined,
   tags,
 });
+const worker = service.worker;
+const workerOutputs = worker
+  ? pulumi.output({ serviceName: worker.serviceName, taskDefinitionFamily: worker.taskDefinitionFamily })
+  : undefined;
 
 const github = {
   repository: config.require('githubRepository'),
@@ -129,6 +140,7 @@ const ownScope = pulumi
     clusterName: service.clusterName,
     serviceName: service.serviceName,
     taskDefinitionFamily: service.taskDefinitionFamily,
+    otherServices: workerOutputs ? [workerOutputs] : [],
   })
   .apply((scope) => ({ ...scope, app, environment }));
 
@@ -182,13 +194,15 @@ const published = new Descriptor(`${name}-descriptor`, {
       taskDefinitionFamily: service.taskDefinitionFamily,
       subnetIds: network.privateSubnetIds,
       tasksSecurityGroupId: firewall.tasksSecurityGroupId,
+      worker: workerOutputs,
     })
-    .apply(({ tasksSecurityGroupId, ...outputs }) => ({
+    .apply(({ tasksSecurityGroupId, worker: w, ...outputs }) => ({
       ...outputs,
       app,
       environment,
       containerName: service.containerName,
       securityGroupIds: [tasksSecurityGroupId],
+      ...(w && worker ? { worker: { ...w, containerName: worker.containerName } } : {}),
     })),
   tags,
 });

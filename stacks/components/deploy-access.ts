@@ -29,6 +29,8 @@ export interface DeployScope {
   clusterName: string;
   serviceName: string;
   taskDefinitionFamily: string;
+  /** Services ferry releases next to `serviceName` (a worker), each with its own task family. */
+  otherServices?: { serviceName: string; taskDefinitionFamily: string }[];
   executionRoleArn: string;
   taskRoleArn: string;
   databaseArn: string;
@@ -136,6 +138,9 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
   const ecs = `arn:${s.partition}:ecs:${s.region}:${s.accountId}`;
   const clusterArn = `${ecs}:cluster/${s.clusterName}`;
   const familyArn = `${ecs}:task-definition/${s.taskDefinitionFamily}:*`;
+  const others = s.otherServices ?? [];
+  const familyArns = [familyArn, ...others.map((o) => `${ecs}:task-definition/${o.taskDefinitionFamily}:*`)];
+  const serviceNames = [s.serviceName, ...others.map((o) => o.serviceName)];
   const taskArns = `${ecs}:task/${s.clusterName}/*`;
   const snapshots = snapshotArnPattern(s);
   const onCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
@@ -164,20 +169,20 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
       ['*'],
     ),
-    statement('EcsTaskDefinitionTags', ['ecs:ListTagsForResource'], [familyArn]),
-    statement('EcsTagOnCreate', ['ecs:TagResource'], [familyArn, taskArns], {
+    statement('EcsTaskDefinitionTags', ['ecs:ListTagsForResource'], familyArns),
+    statement('EcsTagOnCreate', ['ecs:TagResource'], [...familyArns, taskArns], {
       StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] },
     }),
     statement('EcsCluster', ['ecs:DescribeClusters'], [clusterArn]),
     statement(
       'EcsService',
       ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'],
-      [`${ecs}:service/${s.clusterName}/${s.serviceName}`],
+      serviceNames.map((n) => `${ecs}:service/${s.clusterName}/${n}`),
     ),
     statement(
       'EcsServiceDeployments',
       ['ecs:DescribeServiceDeployments'],
-      [`${ecs}:service-deployment/${s.clusterName}/${s.serviceName}/*`],
+      serviceNames.map((n) => `${ecs}:service-deployment/${s.clusterName}/${n}/*`),
     ),
     statement('EcsRunMigrations', ['ecs:RunTask'], [familyArn], onCluster),
     statement('EcsTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], [taskArns]),
