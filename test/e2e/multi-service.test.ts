@@ -121,3 +121,33 @@ describe('several services in one environment (sandbox)', () => {
     expect(await primaries([web, worker])).toEqual({ [web]: arn(web, 2), [worker]: arn(worker, 2) });
   });
 });
+
+describe('promoting several services (sandbox)', () => {
+  it('checks every staging service live, then releases every production service on the copied image', async () => {
+    const app = 'twopromo';
+    await sandbox.control.seed({
+      app,
+      environments: ['staging', 'production'],
+      desiredCount: 2,
+      initialSha: freshSha(),
+      services: [{ name: 'web' }, { name: 'worker', loadBalancer: false }],
+    });
+    const sha = freshSha();
+    await sandbox.control.pushImage(`${app}-staging`, sha);
+    const cwd = appDir(app, { environments: { staging: {}, production: { promoteFrom: 'staging' } } });
+    const staged = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], { cwd, env: sandbox.env });
+    expect(staged.code, staged.stderr).toBe(0);
+
+    const run = await runFerry(['promote', '--from', 'staging', '--to', 'production', ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`${app}-staging-worker runs ${sha.slice(0, 7)}, rollout COMPLETED`);
+    const web = `${app}-production-web`;
+    const worker = `${app}-production-worker`;
+    const now = await primaries([web, worker]);
+    expect(now[web]).toMatch(new RegExp(`:task-definition/${web}:2$`));
+    expect(now[worker]).toMatch(new RegExp(`:task-definition/${worker}:2$`));
+  });
+});
