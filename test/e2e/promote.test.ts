@@ -147,7 +147,7 @@ describe('ferry promote (sandbox)', () => {
   });
 });
 
-describe('ferry promote: the source must be healthy now (sandbox)', () => {
+describe('ferry promote: the live source gate, failures and the no-op (sandbox)', () => {
   afterEach(async () => {
     await sandbox.control.clearFaults();
   });
@@ -197,6 +197,27 @@ describe('ferry promote: the source must be healthy now (sandbox)', () => {
     expect(JSON.stringify(jsonLines(history.stdout))).toContain(
       '"promotion":{"from":"staging","sourceCheck":"skipped"}',
     );
+  });
+
+  it('stops before the migration when the copy fails while the snapshot is taken, naming the snapshot (exit 1)', async () => {
+    const app = 'promobroken';
+    const { cwd } = await passedStaging(app);
+    await sandbox.control.setFaults({ errorRate: 1, faultOperations: ['PutImage'] });
+    await sandbox.control.clearRequests();
+
+    const run = await runFerry(['promote', '--from', 'staging', '--to', 'production', '--json', ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const result = jsonLines(run.stdout).at(-1)!;
+    expect(result).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(result.snapshotId).toMatch(/^ferry-production-[0-9a-f]{7}-\d{14}$/);
+    expect((result.next as string[]).join('\n')).toContain(String(result.snapshotId));
+    const ops = (await requestsFor(sandbox, `${app}-production`)).map((r) => r.operation);
+    expect(ops).toContain('CreateDBSnapshot');
+    expect(ops).not.toContain('RunTask');
+    expect(ops).not.toContain('UpdateService');
   });
 
   it('is a no-op that says so when production already runs what staging runs: exit 0, nothing copied or deployed', async () => {
