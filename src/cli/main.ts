@@ -151,6 +151,7 @@ const commandTable: Registrar[] = [
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
+      .option('--worker', 'with --seed: also a worker service (no load balancer) in each environment', false)
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
       .action(action(() => import('./commands/sandbox.ts'))),
 ];

@@ -5,6 +5,8 @@ export interface SandboxArgs {
   port?: string;
   seed?: string;
   timeScale?: string;
+  /** Seed a worker service (no load balancer) next to the web one. */
+  worker?: boolean;
   args: string[];
 }
 
@@ -29,6 +31,7 @@ function parseTimeScale(raw: string | undefined): number | undefined {
 /** `ferry sandbox`: starts the simulated AWS, prints its endpoint, runs until SIGINT/SIGTERM. */
 export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const port = parsePort(args.port);
+  if (args.worker && args.seed === undefined) throw usageError('`--worker` needs `--seed <app>`');
   const timeScale = parseTimeScale(args.timeScale);
   if (args.seed !== undefined && !/^[a-z][a-z0-9-]{0,39}$/.test(args.seed)) {
     throw usageError(
@@ -45,7 +48,12 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
     },
   });
   try {
-    if (args.seed) await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
+    if (args.seed)
+      await sandbox.control.seed({
+        app: args.seed,
+        region: ctx.globals.region,
+        ...(args.worker ? { services: [{ name: 'web' }, { name: 'worker', loadBalancer: false }] } : {}),
+      });
     if (ctx.globals.json) {
       ctx.stdout.write(
         `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed })}\n`,
