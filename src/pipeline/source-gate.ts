@@ -11,7 +11,8 @@ import { checkSource } from './source-check.ts';
  */
 export function alreadyPromoted(deps: Deps, req: ReleaseRequest, plan: Plan): ReleaseResult | undefined {
   if (!req.promotion || !plan.services.every((s) => s.converged)) return undefined;
-  const reason = `${req.env} already runs ${plan.sha.slice(0, 7)} (${plan.digest}), the release ${req.promotion.from} runs: nothing to promote`;
+  // The full digest is in the result's `digest`; the line stays readable at 100 columns.
+  const reason = `${req.env} already runs ${plan.sha.slice(0, 7)} (${plan.digest.slice(0, 19)}), the release ${req.promotion.from} runs: nothing to promote`;
   info(deps, reason);
   return {
     outcome: 'ok',
