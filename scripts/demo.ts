@@ -10,14 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { colorEnabled, makeColors } from '../src/cli/render/mode.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 
 const exec = promisify(execFile);
 const ferry = fileURLToPath(new URL('../bin/ferry', import.meta.url));
-const say = (text: string) => process.stderr.write(`\n\x1b[1m==> ${text}\x1b[0m\n`);
+// Plain text when piped or under NO_COLOR, like ferry's own output.
+const c = makeColors(Boolean(process.stderr.isTTY) && colorEnabled(process.env));
+const say = (text: string) => process.stderr.write(`\n${c.bold(`==> ${text}`)}\n`);
 
 function runFerry(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-  process.stderr.write(`\x1b[2m$ ferry ${args.join(' ')}\x1b[0m\n`);
+  process.stderr.write(`${c.dim(`$ ferry ${args.join(' ')}`)}\n`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [ferry, ...args], { cwd, env, stdio: 'inherit' });
     child.on('exit', (code) => resolve(code ?? 1));
@@ -137,7 +140,7 @@ try {
     'nothing to do, nothing changed',
   );
 
-  say('what runs where, and the production ledger');
+  say('status and history: what runs where, and the production ledger');
   await runFerry(['status', 'staging'], env, app);
   await runFerry(['status', 'production'], env, app);
   await runFerry(['history', 'production'], env, app);

@@ -4,10 +4,12 @@
  * process.env (as the default for `env`).
  */
 import { readFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -40,6 +42,8 @@ export const SERVICE_IDS = {
   sts: 'STS',
   elbv2: 'Elastic Load Balancing v2',
   logs: 'CloudWatch Logs',
+  cloudwatch: 'CloudWatch',
+  iam: 'IAM',
 } as const;
 export type ServiceKey = keyof typeof SERVICE_IDS;
 
@@ -122,6 +126,8 @@ export interface AwsClients {
   readonly sts: STSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly logs: CloudWatchLogsClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly iam: IAMClient;
 }
 
 const constructors = {
@@ -132,6 +138,8 @@ const constructors = {
   sts: (c: object) => new STSClient(c),
   elbv2: (c: object) => new ElasticLoadBalancingV2Client(c),
   logs: (c: object) => new CloudWatchLogsClient(c),
+  cloudwatch: (c: object) => new CloudWatchClient(c),
+  iam: (c: object) => new IAMClient(c),
 } satisfies Record<ServiceKey, (c: object) => unknown>;
 
 /** Builds one client, fully configured. */
@@ -168,6 +176,12 @@ export function createClients(settings: ClientSettings): AwsClients {
     },
     get logs() {
       return lazy('logs');
+    },
+    get cloudwatch() {
+      return lazy('cloudwatch');
+    },
+    get iam() {
+      return lazy('iam');
     },
   };
 }

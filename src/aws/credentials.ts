@@ -13,7 +13,7 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ExitCode, FerryError } from '../errors.ts';
 import { buildClient, credentialsFromEnv, type OnCall } from './clients.ts';
-import { awsErrorName } from './errors.ts';
+import { accessError, awsErrorName } from './errors.ts';
 import {
   type FetchTokenOptions,
   fetchOidcToken,
@@ -112,7 +112,13 @@ export function createCredentials(options: CredentialsOptions): AwsCredentialIde
           );
           return toIdentity(out.Credentials, roleArn, mask);
         } catch (err) {
-          throw assumeFailed(err, roleArn, [token, oidc.requestToken], webIdentityHints(jwtSubject(token)));
+          throw assumeFailed(
+            err,
+            options.env.AWS_ENDPOINT_URL,
+            roleArn,
+            [token, oidc.requestToken],
+            webIdentityHints(jwtSubject(token)),
+          );
         }
       }
     : async (): Promise<AwsCredentialIdentity> => {
@@ -126,7 +132,7 @@ export function createCredentials(options: CredentialsOptions): AwsCredentialIde
           );
           return toIdentity(out.Credentials, roleArn, mask);
         } catch (err) {
-          throw assumeFailed(err, roleArn, secretsOf(staticKeys), [
+          throw assumeFailed(err, options.env.AWS_ENDPOINT_URL, roleArn, secretsOf(staticKeys), [
             `Check that the role's trust policy allows the identity ferry starts from (\`aws sts get-caller-identity\`) to call sts:AssumeRole, and that this identity's own policy allows sts:AssumeRole on ${roleArn}.`,
           ]);
         }
@@ -188,8 +194,17 @@ function webIdentityHints(subject: string | undefined): string[] {
   ];
 }
 
-function assumeFailed(err: unknown, roleArn: string, secrets: string[], hints: string[]): FerryError {
+function assumeFailed(
+  err: unknown,
+  endpoint: string | undefined,
+  roleArn: string,
+  secrets: string[],
+  hints: string[],
+): FerryError {
   if (err instanceof FerryError) return err;
+  // No base credentials or no endpoint is not a trust-policy problem: say the actual fix.
+  const access = accessError(err, endpoint);
+  if (access) return access;
   const name = awsErrorName(err) ?? 'Error';
   const message = redact(err instanceof Error ? err.message : String(err), secrets);
   return new FerryError(`Could not assume role ${roleArn}: ${name}: ${message}`, ExitCode.Usage, hints);

@@ -35,5 +35,23 @@ export function createImageRegistry(client: () => ECRClient): ImageRegistry {
       const image = await describe(repositoryName, { imageDigest: digest });
       return image?.imageDigest === digest;
     },
+    async tagsStartingWith(repositoryName, prefix) {
+      const found: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const out = await client().send(
+          new DescribeImagesCommand({
+            repositoryName,
+            filter: { tagStatus: 'TAGGED' },
+            maxResults: 1000,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        for (const image of out.imageDetails ?? [])
+          for (const tag of image.imageTags ?? []) if (tag.startsWith(prefix)) found.push(tag);
+        nextToken = out.nextToken;
+      } while (nextToken);
+      return found;
+    },
   };
 }

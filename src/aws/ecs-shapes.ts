@@ -2,6 +2,7 @@
 import type {
   ContainerDefinition,
   Deployment,
+  DeploymentConfiguration,
   KeyValuePair,
   RegisterTaskDefinitionRequest,
   Service,
@@ -12,6 +13,7 @@ import type {
 import { ExitCode, FerryError } from '../errors.ts';
 import type {
   ContainerSnapshot,
+  DeploymentSettings,
   DeploymentSnapshot,
   ServiceSnapshot,
   TaskDefinitionSnapshot,
@@ -125,6 +127,8 @@ export function toTaskDefinitionSnapshot(
     status: (td.status ?? 'ACTIVE') as TaskDefinitionSnapshot['status'],
     containers: (td.containerDefinitions ?? []).map(toContainerSnapshot),
     tags: fromTagList(tags),
+    ...(td.executionRoleArn ? { executionRoleArn: td.executionRoleArn } : {}),
+    ...(td.taskRoleArn ? { taskRoleArn: td.taskRoleArn } : {}),
   };
 }
 
@@ -179,7 +183,29 @@ export function toServiceSnapshot(s: Service): ServiceSnapshot {
     })),
   };
   if (s.currentServiceDeployment) snapshot.currentServiceDeploymentArn = s.currentServiceDeployment;
+  if (s.deploymentConfiguration)
+    snapshot.deploymentConfiguration = toDeploymentSettings(s.deploymentConfiguration);
   return snapshot;
+}
+
+export function toDeploymentSettings(c: DeploymentConfiguration): DeploymentSettings {
+  const settings: DeploymentSettings = {};
+  if (c.minimumHealthyPercent !== undefined) settings.minimumHealthyPercent = c.minimumHealthyPercent;
+  if (c.maximumPercent !== undefined) settings.maximumPercent = c.maximumPercent;
+  if (c.deploymentCircuitBreaker) {
+    settings.circuitBreaker = {
+      enable: c.deploymentCircuitBreaker.enable ?? false,
+      rollback: c.deploymentCircuitBreaker.rollback ?? false,
+    };
+  }
+  if (c.alarms) {
+    settings.alarms = {
+      names: [...(c.alarms.alarmNames ?? [])],
+      enable: c.alarms.enable ?? false,
+      rollback: c.alarms.rollback ?? false,
+    };
+  }
+  return settings;
 }
 
 export function toTaskSnapshot(t: Task): TaskSnapshot {

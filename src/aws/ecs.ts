@@ -1,5 +1,6 @@
 /** ContainerService over ECS: task definition revisions, service updates, one-off tasks. */
 import {
+  type DeploymentAlarms,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
@@ -110,6 +111,12 @@ export function createContainerService(client: () => ECSClient): ContainerServic
     },
 
     async updateService(cluster, service, taskDefinitionArn) {
+      // AWS's documentation does not say whether a deploymentConfiguration
+      // without `alarms` keeps or clears the service's deployment alarms, so
+      // ferry sends the alarms the service has (as the stacks set them) along.
+      const current = await client().send(new DescribeServicesCommand({ cluster, services: [service] }));
+      const alarms = current?.services?.find((s) => s.serviceName === service || s.serviceArn === service)
+        ?.deploymentConfiguration?.alarms;
       const out = await client().send(
         new UpdateServiceCommand({
           cluster,
@@ -118,6 +125,7 @@ export function createContainerService(client: () => ECSClient): ContainerServic
           deploymentConfiguration: {
             ...DEPLOYMENT_CONFIGURATION,
             deploymentCircuitBreaker: { ...DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker },
+            ...(alarms ? { alarms: deploymentAlarms(alarms) } : {}),
           },
         }),
       );
@@ -190,6 +198,15 @@ export function createContainerService(client: () => ECSClient): ContainerServic
       // StopTask's reason is limited to 255 characters.
       await client().send(new StopTaskCommand({ cluster, task: taskArn, reason: reason.slice(0, 255) }));
     },
+  };
+}
+
+/** The service's alarms as UpdateService takes them: all three fields are required there. */
+export function deploymentAlarms(alarms: DeploymentAlarms): Required<DeploymentAlarms> {
+  return {
+    alarmNames: [...(alarms.alarmNames ?? [])],
+    enable: alarms.enable ?? false,
+    rollback: alarms.rollback ?? false,
   };
 }
 

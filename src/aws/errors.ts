@@ -1,4 +1,5 @@
 /** Recognising AWS SDK errors, and saying what they mean to the person running ferry. */
+import { ExitCode, FerryError } from '../errors.ts';
 
 /** The error's code (`name` in SDK v3, e.g. `ParameterAlreadyExists`), or undefined for non-errors. */
 export function awsErrorName(err: unknown): string | undefined {
@@ -79,4 +80,42 @@ export function describeAwsError(err: unknown): string {
     return `AWS kept throttling the request after every retry (${name}: ${message}). Try again in a minute, or raise the poll interval.`;
   }
   return `${name}: ${message}`;
+}
+
+/**
+ * No credentials, or nothing at the endpoint: every AWS call of the run would
+ * fail the same way, so it is said once, as the fix, and the run stops (exit 2:
+ * nothing was changed, since no call got through).
+ */
+export class AccessError extends FerryError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage);
+    this.name = 'AccessError';
+  }
+}
+
+const NO_CREDENTIALS = new Set(['CredentialsProviderError']);
+
+/**
+ * The AccessError for an SDK error that means ferry cannot talk to AWS at all,
+ * or undefined. `endpoint` is AWS_ENDPOINT_URL when set: then an unreachable
+ * endpoint is the sandbox (or another local endpoint) not running.
+ */
+export function accessError(err: unknown, endpoint: string | undefined): AccessError | undefined {
+  if (err instanceof AccessError) return err;
+  const name = awsErrorName(err);
+  if (name === undefined) return undefined;
+  if (NO_CREDENTIALS.has(name)) {
+    return new AccessError(
+      'no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run in GitHub Actions with id-token: write)',
+    );
+  }
+  if (UNREACHABLE.has(name)) {
+    return new AccessError(
+      endpoint
+        ? `nothing answers at AWS_ENDPOINT_URL=${endpoint}; is \`ferry sandbox\` running? (unset AWS_ENDPOINT_URL to use AWS itself)`
+        : `cannot reach AWS (${name}); check the network, a proxy (HTTPS_PROXY) and the region`,
+    );
+  }
+  return undefined;
 }

@@ -96,3 +96,18 @@ export function jwtSubject(jwt: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Inside a GitHub Actions job that may ask for an id token: the `sub` GitHub
+ * puts in it (what a trust policy matches). The token is masked, never kept.
+ */
+export async function currentOidcSubject(
+  env: NodeJS.ProcessEnv,
+  mask: (secret: string) => void,
+): Promise<string | undefined> {
+  const request = oidcRequestFromEnv(env);
+  if (!request || env.GITHUB_ACTIONS !== 'true') return undefined;
+  const token = await fetchOidcToken(request);
+  mask(token);
+  return jwtSubject(token);
+}

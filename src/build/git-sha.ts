@@ -25,8 +25,11 @@ export interface ResolvedSha {
 const SHOWN_PATHS = 10;
 
 export async function resolveSha(input: ShaInput): Promise<ResolvedSha> {
-  if (input.sha !== undefined) return { sha: parseSha(input.sha, '--sha'), source: 'flag' };
   const git = (args: string[]) => input.runner.run('git', ['-C', input.dir, ...args], { env: input.env });
+  if (input.sha !== undefined) {
+    const given = parseSha(input.sha, '--sha');
+    return { sha: given.length === 40 ? given : await expandWithGit(given, git), source: 'flag' };
+  }
 
   const head = await git(['rev-parse', '--verify', 'HEAD']);
   if (head.code === 127) {
@@ -49,6 +52,23 @@ export async function resolveSha(input: ShaInput): Promise<ResolvedSha> {
   const dirty = status.stdout.split('\n').filter((line) => line.trim() !== '');
   if (dirty.length > 0) throw dirtyTree(input.dir, sha, dirty);
   return { sha, source: 'git' };
+}
+
+/**
+ * Deploy and promote look images up by the full SHA, so a short `--sha` is
+ * never a tag: git expands it, or the user is asked for the full one.
+ */
+async function expandWithGit(
+  sha: string,
+  git: (args: string[]) => Promise<{ code: number; stdout: string }>,
+): Promise<string> {
+  const found = await git(['rev-parse', '--verify', '--quiet', `${sha}^{commit}`]).catch(() => undefined);
+  const full = found?.code === 0 ? found.stdout.trim() : '';
+  if (/^[0-9a-f]{40}$/.test(full)) return full;
+  throw usageError(
+    `--sha ${sha}: give the full 40-character SHA; images are tagged with it so that deploy and promote find them`,
+    `git rev-parse ${sha} prints it in a repository that has the commit`,
+  );
 }
 
 function dirtyTree(dir: string, sha: string, lines: string[]): Error {

@@ -71,6 +71,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
       env: req.env,
       sha: req.sha,
       digest: existing.digest,
+      meaning: `the image was already in ${req.repositoryName}: nothing was built`,
     });
   }
   const builder = await resolve.guard(() => selectBuilder(req.builder, deps.runner, deps.env));
@@ -84,7 +85,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
     info(deps, `dry run: would push ${image}`);
     step.skip('build', 'dry run');
     step.skip('push', 'dry run');
-    return finish({ outcome: 'ok', exitCode: ExitCode.Ok, env: req.env, sha: req.sha });
+    return finish({ outcome: 'ok', exitCode: ExitCode.Ok, env: req.env, sha: req.sha, dryRun: true });
   }
 
   const built = step('build');
@@ -120,7 +121,14 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
         return digest;
       },
     );
-    return finish({ outcome: 'ok', exitCode: ExitCode.Ok, env: req.env, sha: req.sha, digest: pushed });
+    return finish({
+      outcome: 'ok',
+      exitCode: ExitCode.Ok,
+      env: req.env,
+      sha: req.sha,
+      digest: pushed,
+      meaning: `built and pushed to ${req.repositoryName}; nothing was deployed`,
+    });
   } catch (err) {
     if (deps.signal.aborted) {
       return finish({
@@ -128,6 +136,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
         exitCode: ExitCode.Interrupted,
         env: req.env,
         sha: req.sha,
+        meaning: 'interrupted: nothing was deployed',
         reason: 'interrupted',
       });
     }
@@ -137,6 +146,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
       exitCode: ExitCode.ReleaseFailed,
       env: req.env,
       sha: req.sha,
+      meaning: 'the build failed: no image was pushed and no environment was changed',
       reason: redact(err instanceof Error ? err.message : String(err), secrets),
     });
   }

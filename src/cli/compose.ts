@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
@@ -18,9 +19,11 @@ import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
 import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
 import { readServiceStatus } from '../pipeline/status.ts';
+import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
+import type { Sink } from './render/sink.ts';
 import { systemClock } from './system-clock.ts';
 
 export const DEFAULT_POLL_INTERVAL = '5s';
@@ -69,7 +72,16 @@ export function createPorts(
   setup: Setup,
   databaseKind: 'instance' | 'cluster' = 'instance',
 ): Ports {
-  const aws = createAwsPorts({
+  return { ...createAwsPorts(awsOptions(ctx, setup, databaseKind)), http: fetchProbe() };
+}
+
+/** The AWS options every command builds its ports with: region, role, masking, --verbose. */
+export function awsOptions(
+  ctx: CliContext,
+  setup: Setup,
+  databaseKind: 'instance' | 'cluster' = 'instance',
+): AwsPortsOptions {
+  return {
     region: setup.region,
     env: ctx.env,
     environment: setup.env,
@@ -79,15 +91,14 @@ export function createPorts(
     ...(ctx.globals.verbose
       ? { onCall: (service: string, op: string) => ctx.stderr.write(`aws ${service}.${op}\n`) }
       : {}),
-  });
-  return { ...aws, http: fetchProbe() };
+  };
 }
 
 /** The descriptor from `--descriptor FILE` or SSM, checked against the config's app and environment. */
 export async function loadDescriptor(ctx: CliContext, setup: Setup, ports: Ports): Promise<Descriptor> {
   const descriptor = ctx.globals.descriptor
     ? await loadDescriptorFile(resolve(ctx.cwd, ctx.globals.descriptor))
-    : await readDescriptorParameter(ports, setup);
+    : await readDescriptorParameter(ports, setup, ctx.env.AWS_ENDPOINT_URL);
   if (descriptor.app !== setup.app || descriptor.environment !== setup.env) {
     throw usageError(
       `descriptor: it describes ${descriptor.app}/${descriptor.environment}, not ${setup.app}/${setup.env}; check --app, the environment name and --descriptor`,
@@ -96,13 +107,19 @@ export async function loadDescriptor(ctx: CliContext, setup: Setup, ports: Ports
   return descriptor;
 }
 
-async function readDescriptorParameter(ports: Ports, setup: Setup): Promise<Descriptor> {
+async function readDescriptorParameter(
+  ports: Ports,
+  setup: Setup,
+  endpoint: string | undefined,
+): Promise<Descriptor> {
   const name = descriptorParameter(setup.app, setup.env);
   let found: { value: string } | undefined;
   try {
     found = await ports.parameters.get(name);
   } catch (err) {
     if (isFerryError(err)) throw err;
+    const access = accessError(err, endpoint);
+    if (access) throw access;
     throw usageError(`reading the descriptor ${name}: ${describeAwsError(err)}`);
   }
   if (!found) {
@@ -124,7 +141,7 @@ export async function openEnvironment(
   return { ports, descriptor };
 }
 
-export function reporterFor(ctx: CliContext, title: string): Reporter {
+export function reporterFor(ctx: CliContext, title: string, sinks: Sink[] = []): Reporter {
   return createReporter({
     mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, env: ctx.env }),
     stdout: ctx.stdout,
@@ -132,6 +149,7 @@ export function reporterFor(ctx: CliContext, title: string): Reporter {
     env: ctx.env,
     title,
     verbose: ctx.globals.verbose,
+    sinks,
   });
 }
 
@@ -193,7 +211,9 @@ export async function runReleaseCommand(
   request: Omit<ReleaseRequest, CommonRequestFields>,
   before?: (reporter: Reporter) => void | Promise<void>,
 ): Promise<number> {
-  const reporter = reporterFor(ctx, title);
+  const runId = newRunId();
+  const announcers = announcersFor(ctx, setup, request, runId);
+  const reporter = reporterFor(ctx, title, announcers);
   try {
     await before?.(reporter);
     const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
@@ -202,13 +222,47 @@ export async function runReleaseCommand(
       timeoutMs: setup.timeoutMs,
       dryRun: ctx.globals.dryRun,
       owner: lockOwner(ctx.env),
-      runId: newRunId(),
+      runId,
+      // A rollback redeploys an old commit: its age is not a lead time.
+      ...(request.kind === 'rollback' ? {} : await commitTimeOf(ctx, request.sha)),
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;
+  } catch (err) {
+    // The entry point prints this error; the people watching hear about it too.
+    for (const sink of announcers) sink.emit(resultOfError(err));
+    throw err;
   } finally {
     await reporter.close();
   }
+}
+
+/** The commit's time from the config file's repository, for the ledger (lead time); nothing when unknown. */
+async function commitTimeOf(ctx: CliContext, sha: string): Promise<{ committedAt?: string }> {
+  const committedAt = await commitTime(dirname(resolve(ctx.cwd, ctx.globals.config)), sha, ctx.env);
+  return committedAt ? { committedAt } : {};
+}
+
+/** GitHub deployments and notifications for a release, from the environment read here once. */
+function announcersFor(
+  ctx: CliContext,
+  setup: Setup,
+  request: Omit<ReleaseRequest, CommonRequestFields>,
+  runId: string,
+): Sink[] {
+  return releaseAnnouncers(
+    {
+      app: setup.app,
+      env: request.env,
+      sha: request.sha,
+      command: request.promotion ? 'promote' : request.kind === 'rollback' ? 'rollback' : 'deploy',
+      config: setup.config,
+      ...(request.descriptor.services[0] ? { environmentUrl: request.descriptor.services[0].baseUrl } : {}),
+      ferryRunId: runId,
+      dryRun: ctx.globals.dryRun,
+    },
+    { env: ctx.env, now: () => new Date(), warn: warningWriter(ctx.stderr, ctx.env) },
+  );
 }
 
 /**

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { type Command, CommanderError, Option } from 'commander';
+import { accessError } from '../aws/errors.ts';
 import { ExitCode, isFerryError } from '../errors.ts';
 import type { CliContext, GlobalOptions } from './context.ts';
 import { printFailure } from './failure.ts';
+import { formatCommanderError, helpPointer, TypoFirstCommand, usageResultLine } from './usage-errors.ts';
 
 interface Io {
   argv: string[];
@@ -27,7 +29,7 @@ type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<num
  * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const program = new Command('ferry')
+  const program = new TypoFirstCommand('ferry')
     .description(
       'Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.',
     )
@@ -42,11 +44,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--poll-interval <duration>', 'how often to poll AWS while waiting (default 5s)')
     .option('--timeout <duration>', 'give up waiting for a rollout after this long (default 30m)')
     .option('--verbose', 'print every AWS call and more detail', false)
-    .showHelpAfterError('(run ferry --help for usage)')
+    .showHelpAfterError(helpPointer('ferry'))
+    .showSuggestionAfterError(true)
+    // Each command's --help lists the global options it accepts too (commands inherit this).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(formatCommanderError(s)),
     });
 
   const context = (cmd: Command): CliContext => ({
@@ -70,6 +76,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     };
 
   for (const register of commandTable) register(program, action);
+  // A mistyped flag is the subcommand's error: point at that command's help, not the whole CLI's.
+  const pointAtHelp = (parent: Command, path: string) => {
+    for (const command of parent.commands) {
+      command.showHelpAfterError(helpPointer(`${path} ${command.name()}`));
+      pointAtHelp(command, `${path} ${command.name()}`);
+    }
+  };
+  pointAtHelp(program, 'ferry');
   return program;
 }
 
@@ -137,6 +151,11 @@ const commandTable: Registrar[] = [
       .argument('<env>', 'environment (stack) name')
       .option('--offline', 'compare the stack program with --base without AWS or the Pulumi CLI', false)
       .option('--base <ref>', 'git ref to compare with in --offline mode', 'HEAD')
+      .option(
+        '--comment',
+        'in a pull request, also post the report as one comment, updated on each run',
+        false,
+      )
       .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p
@@ -147,13 +166,60 @@ const commandTable: Registrar[] = [
       .action(action(() => import('./commands/lock.ts'))),
   (p, action) =>
     p
+      .command('metrics')
+      .description(
+        'DORA four keys from the release ledger: deploy frequency, lead time, change failure rate, time to restore',
+      )
+      .argument('[env]', 'one environment (default: all in the config)')
+      .option('--since <window>', 'how far back: 48h, 30d, 12w or a date', '30d')
+      .action(action(() => import('./commands/metrics.ts'))),
+  (p, action) =>
+    p
+      .command('init')
+      .description(
+        'scaffold ferry.config.json, infra/ (Pulumi on ferry/stacks) and the deploy and preview workflows here',
+      )
+      .option('--staging-account <id>', 'AWS account id of staging (12 digits)')
+      .option('--production-account <id>', 'AWS account id of production (may equal staging)')
+      .option('--github-repo <owner/repo>', 'GitHub repository whose workflows may deploy')
+      .option('--github-owner-id <id>', 'numeric owner id (gh api repos/OWNER/REPO --jq .owner.id)')
+      .option('--github-repository-id <id>', 'numeric repository id (gh api repos/OWNER/REPO --jq .id)')
+      .option('--force', 'overwrite files that already exist', false)
+      .addHelpText(
+        'after',
+        '\nAlso reads the global --app and --region. Missing values are asked on a terminal; without one, each missing flag is an error.',
+      )
+      .action(action(() => import('./commands/init.ts'))),
+  (p, action) =>
+    p
+      .command('descriptor')
+      .description('check an environment descriptor file (for infrastructure not made by ferry/stacks)')
+      .argument('<action>', 'validate')
+      .argument('<file>', 'descriptor JSON file')
+      .action(action(() => import('./commands/descriptor.ts'))),
+  (p, action) =>
+    p
+      .command('doctor')
+      .description(
+        'read-only preflight of <env>: credentials, descriptor, permissions, service, repository, database, health, lock, alarms',
+      )
+      .argument('<env>', 'environment name')
+      .option('--sha <sha>', 'also check that the image for this SHA is in the repository')
+      .action(action(() => import('./commands/doctor.ts'))),
+  (p, action) =>
+    p
       .command('sandbox')
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
       .option('--worker', 'with --seed: also a worker service (no load balancer) in each environment', false)
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
-      .action(action(() => import('./commands/sandbox.ts'))),
+      .action(action(() => import('./commands/sandbox.ts')))
+      .command('push')
+      .description("push a new image into a running sandbox's registry (at AWS_ENDPOINT_URL); prints its SHA")
+      .argument('<repository>', 'repository, such as shop-staging (APP-ENV of a seeded app)')
+      .argument('[sha]', 'tag (default: a new random 40-character SHA)')
+      .action(action(() => import('./commands/sandbox-push.ts'))),
 ];
 
 export async function main(io: Io): Promise<number> {
@@ -167,10 +233,15 @@ export async function main(io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version arrive here as "errors" with exit code 0.
-      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+      if (err.exitCode === 0) return ExitCode.Ok;
+      // --json promises a result line last, even when the command line itself was wrong.
+      if (io.argv.includes('--json')) io.stdout.write(usageResultLine(err.message));
+      return ExitCode.Usage;
     }
     const json = io.argv.includes('--json');
-    printFailure(err, { stdout: io.stdout, stderr: io.stderr, json });
-    return isFerryError(err) ? err.exitCode : ExitCode.NeedsPerson;
+    // An SDK error that escaped a read (no credentials, no endpoint) stopped the run before any change.
+    const failure = isFerryError(err) ? err : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
+    printFailure(failure, { stdout: io.stdout, stderr: io.stderr, json });
+    return isFerryError(failure) ? failure.exitCode : ExitCode.NeedsPerson;
   }
 }

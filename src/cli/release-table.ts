@@ -1,6 +1,7 @@
 import { formatDuration } from '../config/duration.ts';
 import type { LedgerEntry } from '../pipeline/ledger.ts';
 import { renderTable } from './render/index.ts';
+import { shortActor } from './render/shorten.ts';
 
 const short = (text: string | null | undefined, n: number) =>
   text ? (text.length > n ? text.slice(0, n) : text) : '-';
@@ -10,22 +11,37 @@ function duration(e: LedgerEntry): string {
   return Number.isFinite(ms) ? formatDuration(ms) : '-';
 }
 
-/** The ledger as a table, newest first. */
+/** `2026-11-22 23:10`: minutes tell releases apart; the full time is in --json. */
+function finished(iso: string): string {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)/.exec(iso);
+  return match ? `${match[1]} ${match[2]}` : iso;
+}
+
+/** The revision number of a task definition ARN (`...:task-definition/shop-staging-web:12` -> `12`). */
+function revision(arn: string | null): string {
+  if (!arn) return '-';
+  return /:(\d+)$/.exec(arn)?.[1] ?? arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/**
+ * The ledger as a table, newest first, within 100 columns: the digest, the
+ * snapshot and the full ARNs are in `--json`. Records written before ferry kept
+ * a kind are deploys.
+ */
 export function releaseTable(entries: LedgerEntry[]): string {
   if (entries.length === 0) return '(no releases recorded yet)';
   return renderTable(
-    ['#', 'finished', 'sha', 'outcome', 'digest', 'revision', 'snapshot', 'actor', 'took'],
+    ['#', 'finished', 'sha', 'kind', 'outcome', 'rev', 'actor', 'took'],
     entries.map((e) => [
       String(e.version),
-      e.finishedAt.replace(/\.\d{3}Z$/, 'Z'),
+      finished(e.finishedAt),
       short(e.sha, 7),
+      e.kind ?? 'deploy',
       e.outcome,
-      short(e.digest, 19),
-      e.taskDefinitionArn ? e.taskDefinitionArn.slice(e.taskDefinitionArn.lastIndexOf('/') + 1) : '-',
-      e.snapshotId ?? '-',
-      e.actor,
+      revision(e.taskDefinitionArn),
+      shortActor(e.actor, 28),
       duration(e),
     ]),
-    { align: ['right'] },
+    { align: ['right', 'left', 'left', 'left', 'left', 'right'] },
   );
 }

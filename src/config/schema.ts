@@ -34,6 +34,30 @@ export const environmentConfigSchema = z.strictObject({
   promoteFromRoleArn: roleArn.optional(),
 });
 
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+  message: 'use the name of an environment variable, such as FERRY_SLACK_WEBHOOK_URL (never the URL itself)',
+});
+
+/** Which final outcomes a notification target posts: "failure" covers every unsuccessful run but a rollback. */
+export const NOTIFY_EVENTS = ['success', 'failure', 'rolled_back'] as const;
+
+/**
+ * Where ferry tells people about releases. URLs are secrets (a Slack webhook URL is a
+ * credential), so the config names the environment variables that hold them.
+ */
+export const notifyConfigSchema = z.strictObject({
+  /** Outcomes to post. @default ["failure", "rolled_back"] */
+  on: z.array(z.enum(NOTIFY_EVENTS)).default(['failure', 'rolled_back']),
+  /** Slack incoming webhook; the URL is read from `webhookUrlEnv`. @default { "webhookUrlEnv": "FERRY_SLACK_WEBHOOK_URL" } */
+  slack: z.strictObject({ webhookUrlEnv: envVarName.default('FERRY_SLACK_WEBHOOK_URL') }).optional(),
+  /** Any HTTP endpoint: receives the final result event as JSON; the URL is read from `urlEnv`. */
+  webhook: z.strictObject({ urlEnv: envVarName }).optional(),
+  /** Give up on a target after this long; a notification never holds a release up. @default "10s" */
+  timeout: duration.default('10s'),
+});
+
+export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
+
 /** ferry.config.json, the contract of DESIGN.md; optional fields get the defaults below. */
 export const ferryConfigSchema = z.strictObject({
   app: name,
@@ -85,6 +109,8 @@ export const ferryConfigSchema = z.strictObject({
       keep: z.number().int().min(1).max(100).default(5),
     })
     .prefault({}),
+  /** Slack and webhook notifications; without it, $FERRY_SLACK_WEBHOOK_URL alone gets failures and rollbacks. */
+  notify: notifyConfigSchema.optional(),
   environments: z.record(name, environmentConfigSchema).refine((envs) => Object.keys(envs).length > 0, {
     message: 'define at least one environment, such as "staging"',
   }),

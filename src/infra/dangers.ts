@@ -24,6 +24,8 @@ export function findDangers(facts: ChangeFacts): Danger[] {
   return dangers.sort((a, b) => rank(a) - rank(b));
 }
 
+const ECS_SERVICE = 'aws:ecs/service:Service';
+
 const rank = (d: Danger) => (d.level === 'danger' ? 0 : 1);
 
 function lostState({ op, type, name, before, after, properties }: ChangeFacts): Danger[] {
@@ -46,6 +48,15 @@ function lostState({ op, type, name, before, after, properties }: ChangeFacts): 
   if (op !== 'replace') return [];
   const why = replacingProperties(type, properties, after?.options.replaceOnChanges);
   const because = why.length > 0 ? ` (changing ${why.join(', ')} forces a new one)` : '';
+  if (type === ECS_SERVICE) {
+    return [
+      {
+        level: 'danger',
+        code: 'replace-service',
+        message: `replaces ECS service ${name}${because}: the new service is created with the task definition the stack knows (its bootstrap revision), not the one ferry released, silently reverting the release ferry deployed until the next \`ferry deploy\``,
+      },
+    ];
+  }
   const kind = statefulKind(type, before?.inputs) ?? statefulKind(type, after?.inputs);
   if (kind) {
     return [
@@ -239,7 +250,7 @@ function weakenedOptions({ op, type, name, before, after }: ChangeFacts): Danger
   const kept = new Set(after.options.ignoreChanges ?? []);
   for (const path of before.options.ignoreChanges ?? []) {
     if (kept.has(path)) continue;
-    const release = type === 'aws:ecs/service:Service' && path === 'taskDefinition';
+    const release = type === ECS_SERVICE && path === 'taskDefinition';
     dangers.push({
       level: release ? 'danger' : 'warning',
       code: 'ignore-changes-removed',

@@ -58,6 +58,7 @@ export interface Danger {
   code:
     | 'replace-stateful'
     | 'replace'
+    | 'replace-service'
     | 'delete-stateful'
     | 'open-to-world'
     | 'iam-actions-added'

@@ -1,16 +1,27 @@
 // One offline program run per process: `node offline-runner.ts <stacksDir> <stack>` prints the
 // snapshot as JSON; spawned with an IPC channel (offline.ts), it takes the request and answers there.
 import * as nodeModule from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 // The program (from the working tree or a temporary copy of another ref) must load
 // the very @pulumi/* modules this runner set the mocks on: one runtime, one state.
 // (Node before 22.15 has no registerHooks: there the program resolves its own copy,
 // which works for a program inside this repository.)
+// A copy of another ref lives in a temporary directory with no node_modules: the packages it
+// imports (such as `ferry/stacks`) resolve from the working tree's project instead.
+let resolveFromURL: string | undefined;
+const isBare = (specifier: string) => !/^(\.{1,2}\/|\/|[a-z][a-z0-9+.-]*:)/i.test(specifier);
 nodeModule.registerHooks?.({
   resolve(specifier, context, nextResolve) {
     if (specifier.startsWith('@pulumi/'))
       return nextResolve(specifier, { ...context, parentURL: import.meta.url });
-    return nextResolve(specifier, context);
+    if (!resolveFromURL || !isBare(specifier)) return nextResolve(specifier, context);
+    try {
+      return nextResolve(specifier, context);
+    } catch {
+      return nextResolve(specifier, { ...context, parentURL: resolveFromURL });
+    }
   },
 });
 
@@ -62,6 +73,7 @@ process.on('uncaughtException', (err) => once(failure(programError(err, programD
 if (process.send) {
   process.once('message', (request: Request) => {
     programDir = request.stacksDir;
+    if (request.resolveFrom) resolveFromURL = pathToFileURL(join(request.resolveFrom, 'index.js')).href;
     void answer(request).then(once);
   });
 } else {

@@ -3,16 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
 
-const RUNNER = fileURLToPath(new URL('./offline-runner.ts', import.meta.url));
-/** What offline mode copies out of the base ref: the Pulumi project and the schemas it may import. */
-const BASE_PATHS = ['stacks', 'src/config'];
+// Beside this module: .ts when ferry runs from its sources, .js in the compiled package.
+const RUNNER = fileURLToPath(
+  new URL(`./offline-runner${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
+/** What offline mode copies out of the base ref besides the Pulumi project: the components and schemas it may import. */
+const BASE_PATHS = ['src/stacks', 'src/config'];
 
 export interface OfflineOptions {
   /** Where ferry runs; the git repository around it holds stacks/. */
@@ -51,14 +54,19 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 
 export const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-/** The stacks/ directory of the repository around `cwd` (or of `cwd` itself outside git). */
+/** Where the Pulumi project sits: stacks/ (ferry's own layout) or infra/ (what `ferry init` writes). */
+export const PROJECT_DIRS = ['stacks', 'infra'];
+
+/** The Pulumi project directory of the repository around `cwd` (or of `cwd` itself outside git). */
 export async function locateStacks(
   cwd: string,
   processEnv: NodeJS.ProcessEnv,
 ): Promise<{ repoRoot?: string; stacksDir: string }> {
   const top = await run('git', ['rev-parse', '--show-toplevel'], cwd, processEnv);
   const repoRoot = top.code === 0 ? top.stdout.trim() : undefined;
-  return { ...(repoRoot ? { repoRoot } : {}), stacksDir: join(repoRoot ?? cwd, 'stacks') };
+  const root = repoRoot ?? cwd;
+  const found = PROJECT_DIRS.find((dir) => existsSync(join(root, dir, 'Pulumi.yaml')));
+  return { ...(repoRoot ? { repoRoot } : {}), stacksDir: join(root, found ?? PROJECT_DIRS[0]!) };
 }
 
 /** The stack names that have a Pulumi.<name>.yaml. */
@@ -74,15 +82,18 @@ export function stackNames(stacksDir: string): string[] {
 export function checkEnvironment(stacksDir: string, env: string): void {
   if (!ENV_NAME.test(env)) throw usageError(`"${env}" is not an environment name`);
   if (!existsSync(join(stacksDir, 'Pulumi.yaml'))) {
-    throw usageError(`no Pulumi project at ${stacksDir} (stacks/Pulumi.yaml is missing)`);
+    throw usageError(
+      `no Pulumi project at ${stacksDir} (${basename(stacksDir)}/Pulumi.yaml is missing)`,
+      'run `ferry init` to write one in infra/',
+    );
   }
   if (!existsSync(join(stacksDir, `Pulumi.${env}.yaml`))) {
     const known = stackNames(stacksDir);
     throw usageError(
-      `unknown environment "${env}": there is no stacks/Pulumi.${env}.yaml`,
+      `unknown environment "${env}": there is no ${basename(stacksDir)}/Pulumi.${env}.yaml`,
       known.length > 0
         ? `environments with a stack file: ${known.join(', ')}`
-        : 'stacks/ has no Pulumi.<env>.yaml',
+        : `${basename(stacksDir)}/ has no Pulumi.<env>.yaml`,
     );
   }
 }
@@ -106,15 +117,16 @@ async function resolveCommit(repoRoot: string, ref: string, env: NodeJS.ProcessE
   return found.stdout.trim();
 }
 
-/** Copies the base ref's stacks/ (and src/config) into `dir` with `git archive | tar -x`: no worktree to clean up. */
+/** Copies the base ref's Pulumi project (and src/stacks, src/config) into `dir` with `git archive | tar -x`: no worktree to clean up. */
 async function materialise(
   repoRoot: string,
   commit: string,
   dir: string,
   env: NodeJS.ProcessEnv,
+  project: string,
 ): Promise<void> {
   const paths: string[] = [];
-  for (const path of BASE_PATHS) {
+  for (const path of [project, ...BASE_PATHS]) {
     if ((await run('git', ['cat-file', '-e', `${commit}:${path}`], repoRoot, env)).code === 0)
       paths.push(path);
   }
@@ -169,6 +181,8 @@ export function runProgramInChild(opts: {
   nodePath: string;
   processEnv: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Where the packages the program imports resolve from, when its own directory has none. */
+  resolveFrom?: string;
 }): Promise<StackSnapshot> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(opts.nodePath, [RUNNER], {
@@ -205,7 +219,12 @@ export function runProgramInChild(opts: {
           : `exited ${code ?? signal}`;
       reject(new Error(`the offline program run ${why}${stderr ? `:\n${stderr.trim()}` : ''}`));
     });
-    child.send({ stacksDir: opts.stacksDir, stack: opts.stack, key: opts.key });
+    child.send({
+      stacksDir: opts.stacksDir,
+      stack: opts.stack,
+      key: opts.key,
+      ...(opts.resolveFrom ? { resolveFrom: opts.resolveFrom } : {}),
+    });
   });
 }
 
@@ -233,20 +252,23 @@ export async function previewOffline(opts: OfflineOptions): Promise<PreviewRepor
   const dir = await mkdtemp(join(tmpdir(), 'ferry-preview-'));
   const notes: string[] = [];
   try {
-    await materialise(repoRoot, commit, dir, opts.processEnv);
-    const baseStacks = join(dir, 'stacks');
+    const project = relative(repoRoot, stacksDir);
+    await materialise(repoRoot, commit, dir, opts.processEnv, project);
+    const baseStacks = join(dir, project);
     const baseHasStack =
       existsSync(join(baseStacks, 'Pulumi.yaml')) && existsSync(join(baseStacks, `Pulumi.${opts.env}.yaml`));
     if (!baseHasStack)
-      notes.push(`${opts.base} has no stacks/Pulumi.${opts.env}.yaml: every resource is new`);
+      notes.push(`${opts.base} has no ${project}/Pulumi.${opts.env}.yaml: every resource is new`);
     opts.onProgress?.(
       `running the ${opts.env} stack program of the working tree and of ${opts.base} under mocks`,
     );
     const [before, after] = await Promise.all([
       baseHasStack
-        ? runProgramInChild({ ...runOpts, stacksDir: baseStacks }).catch((err: unknown) => {
-            throw err instanceof FerryError ? usageError(`at ${opts.base}: ${err.message}`) : err;
-          })
+        ? runProgramInChild({ ...runOpts, stacksDir: baseStacks, resolveFrom: stacksDir }).catch(
+            (err: unknown) => {
+              throw err instanceof FerryError ? usageError(`at ${opts.base}: ${err.message}`) : err;
+            },
+          )
         : Promise.resolve(undefined),
       runProgramInChild({ ...runOpts, stacksDir }),
     ]);

@@ -18,6 +18,8 @@ export interface RunRequest {
   /** Seals secrets (secrets.ts); the same for both runs of one preview. */
   key: string;
   account?: MockAccount;
+  /** Where packages the program's own directory cannot find resolve from (the working tree's project). */
+  resolveFrom?: string;
 }
 
 /** Thrown for a problem with the user's stack files or program rather than with ferry. */

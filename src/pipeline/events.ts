@@ -76,6 +76,12 @@ export type FerryEvent =
       reason?: string;
       /** What a person should do next (exit 3, failures). */
       next?: string[];
+      /** For deploy, promote and rollback: which of them ran. */
+      kind?: 'deploy' | 'rollback' | 'promote';
+      /** Set by --dry-run: the plan was shown and nothing was changed. */
+      dryRun?: true;
+      /** What the exit code means for this run, when the general meaning of the code would mislead. */
+      meaning?: string;
     };
 
 /** Where events go. The pipeline only emits; it never writes to a stream. */

@@ -6,8 +6,12 @@ import type { Outcome, StepName } from './events.ts';
 import { ledgerParameter } from './names.ts';
 import type { ParameterStore } from './ports.ts';
 
-/** Exactly the record of DESIGN.md; absent values are null so every key is always there. */
+/** How a release came about. Records written before ferry kept it have no kind: read them as deploys. */
+export type RecordKind = 'deploy' | 'rollback' | 'promote';
+
+/** The record of DESIGN.md plus its kind; absent values are null so every key is always there. */
 export interface ReleaseRecord {
+  kind?: RecordKind;
   sha: string;
   digest: string;
   taskDefinitionArn: string | null;
@@ -18,6 +22,8 @@ export interface ReleaseRecord {
   startedAt: string;
   finishedAt: string;
   steps: { name: StepName; ms: number }[];
+  /** When the SHA was committed, if git knew (records before ferry kept it have none): `ferry metrics` lead time. */
+  committedAt?: string;
   /**
    * Added to the contract's fields: each service's revision before and after the
    * release (the first one is also `taskDefinitionArn`/`previousTaskDefinitionArn`).
@@ -51,6 +57,9 @@ export async function recordRelease(
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     steps: record.steps.map((s) => ({ name: s.name, ms: s.ms })),
+    // After the fields of the contract, which readers of older records know.
+    ...(record.kind ? { kind: record.kind } : {}),
+    ...(record.committedAt ? { committedAt: record.committedAt } : {}),
     ...(record.services ? { services: record.services } : {}),
     ...(record.promotion ? { promotion: record.promotion } : {}),
   };
@@ -94,7 +103,13 @@ export function chooseRollbackTarget(
 ): RollbackChoice {
   const deployed = entries.filter((e) => e.outcome === 'deployed');
   if (to) {
-    const match = deployed.find((e) => e.sha === to || e.sha.startsWith(to));
+    const shas = [...new Set(deployed.filter((e) => e.sha.startsWith(to)).map((e) => e.sha))];
+    if (shas.length > 1 && !shas.includes(to)) {
+      return {
+        problem: `--to ${to} is ambiguous: it starts ${shas.length} released SHAs: ${shas.slice(0, 5).join(', ')}; give more characters`,
+      };
+    }
+    const match = deployed.find((e) => e.sha === to) ?? deployed.find((e) => e.sha.startsWith(to));
     return match
       ? { found: match }
       : { problem: `--to ${to}: no successful release of that SHA in the ledger; see \`ferry history\`` };

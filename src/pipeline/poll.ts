@@ -99,8 +99,3 @@ export async function pollUntil<T>(
     await ctx.clock.sleep(ctx.intervalMs, ctx.signal);
   }
 }
-
-/** Once the run is aborted, whatever a step threw is the abort showing through. */
-export function isAbort(_err: unknown, signal: AbortSignal): boolean {
-  return signal.aborted;
-}

@@ -31,6 +31,8 @@ export interface ImageRegistry {
   ): Promise<{ digest: string; pushedAt?: Date } | undefined>;
   /** Whether an image with this digest exists (rollback targets must still exist). */
   hasDigest(repositoryName: string, digest: string): Promise<boolean>;
+  /** Every tag in the repository that starts with `prefix` (to expand a short SHA). */
+  tagsStartingWith(repositoryName: string, prefix: string): Promise<string[]>;
 }
 
 export interface ContainerSnapshot {
@@ -49,6 +51,9 @@ export interface TaskDefinitionSnapshot {
   containers: ContainerSnapshot[];
   /** ferry:sha / ferry:digest and any other tags. */
   tags: Record<string, string>;
+  /** The roles RegisterTaskDefinition and RunTask pass (iam:PassRole). */
+  executionRoleArn?: string;
+  taskRoleArn?: string;
 }
 
 export interface DeploymentSnapshot {
@@ -84,6 +89,16 @@ export interface ServiceSnapshot {
   events: ServiceEventSnapshot[];
   /** ARN for DescribeServiceDeployments, when ECS reports one. */
   currentServiceDeploymentArn?: string;
+  /** The service's deploymentConfiguration as ECS reports it. */
+  deploymentConfiguration?: DeploymentSettings;
+}
+
+export interface DeploymentSettings {
+  minimumHealthyPercent?: number;
+  maximumPercent?: number;
+  circuitBreaker?: { enable: boolean; rollback: boolean };
+  /** CloudWatch alarms that fail (and with `rollback`, roll back) a deployment. */
+  alarms?: { names: string[]; enable: boolean; rollback: boolean };
 }
 
 export type ServiceDeploymentStatus =
@@ -206,6 +221,18 @@ export interface LogReader {
   readTail?(group: string, stream: string, limit: number): Promise<{ timestamp: Date; message: string }[]>;
 }
 
+export interface AlarmState {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | string;
+  reason?: string;
+}
+
+/** CloudWatch alarms, read only: a deployment alarm already in ALARM disables alarm-based rollback. */
+export interface AlarmReader {
+  /** The named metric alarms that exist (unknown names are left out). */
+  describeAlarms(names: string[]): Promise<AlarmState[]>;
+}
+
 /** Plain HTTP GET for health probes. */
 export interface HttpProbe {
   get(url: string, timeoutMs: number): Promise<{ status: number; body: string } | { error: string }>;
@@ -226,6 +253,8 @@ export interface Ports {
   logs: LogReader;
   http: HttpProbe;
   identity: Identity;
+  /** Optional so that older fakes keep working; without it ferry cannot see deployment alarms. */
+  alarms?: AlarmReader;
 }
 
 /**

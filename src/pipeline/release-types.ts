@@ -19,6 +19,8 @@ export interface ReleaseRequest {
   runId: string;
   /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
   actor?: string;
+  /** When the SHA was committed (ISO-8601, from git when the clone has it): the ledger keeps it for lead time. */
+  committedAt?: string;
   /** For a rollback: the recorded release to return to. */
   rollbackTo?: RollbackTo;
   /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */
@@ -43,6 +45,8 @@ export interface ReleaseResult {
   snapshotId?: string;
   taskDefinitionArn?: string;
   digest?: string;
+  /** The run stopped after the plan (--dry-run): nothing was changed. */
+  dryRun?: true;
 }
 
 /** Progress of one run: what has been changed so far decides the exit code of a surprise. */

@@ -55,12 +55,7 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
   const unhealthy = await sourceGate(deps, req, plan, steps);
   if (unhealthy) return finish(deps, req, unhealthy);
   if (req.dryRun) {
-    return finish(deps, req, {
-      outcome: 'ok',
-      exitCode: ExitCode.Ok,
-      digest: plan.digest,
-      reason: 'dry run: nothing was changed',
-    });
+    return finish(deps, req, { outcome: 'ok', exitCode: ExitCode.Ok, digest: plan.digest, dryRun: true });
   }
 
   const actor =

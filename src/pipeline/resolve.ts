@@ -9,6 +9,7 @@ import { readLedger } from './ledger.ts';
 import { familyOf, type Plan, type PlanInput, planRelease, type ReleaseKind } from './plan.ts';
 import { describe, tolerant } from './poll.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
+import { noImageHint } from './sha-prefix.ts';
 
 /** A recorded release: its digest, and the revision each service ran (first service: `taskDefinitionArn`). */
 export interface RollbackTo {
@@ -60,6 +61,7 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
           () => read(`image ${repo}:${sha}`, () => deps.ports.registry.findImageByTag(repo, sha)),
           repo,
           sha,
+          noImageHint(input.config, input.env, sha),
         );
 
   const latest = new Map<string, TaskDefinitionSnapshot>();
@@ -137,13 +139,10 @@ async function imageDigest(
   find: () => Promise<{ digest: string } | undefined>,
   repo: string,
   sha: string,
+  hint: string,
 ): Promise<string> {
   const image = await find();
-  if (!image) {
-    throw usageError(
-      `--sha ${sha}: no image tagged ${sha} in repository ${repo}; build and push it first (ferry build --sha ${sha})`,
-    );
-  }
+  if (!image) throw usageError(`--sha ${sha}: no image tagged ${sha} in repository ${repo}`, hint);
   return image.digest;
 }
 

@@ -3,6 +3,7 @@
  * one DescribeServices per service per poll until this release's own deployment
  * is COMPLETED, FAILED, replaced by ECS's rollback, or out of time.
  */
+import { warnAboutFiringAlarms } from './alarms.ts';
 import { type Deps, pollContext } from './context.ts';
 import type { Observers } from './observe.ts';
 import { describe, pollUntil, tolerant } from './poll.ts';
@@ -30,6 +31,11 @@ export async function startRollout(
   cluster: string,
   services: { service: string; targetArn: string }[],
 ): Promise<{ started: RolloutTarget[]; errors: { service: string; reason: string }[] }> {
+  await warnAboutFiringAlarms(
+    deps,
+    cluster,
+    services.map((s) => s.service),
+  );
   const settled = await Promise.allSettled(
     services.map((s) => deps.ports.ecs.updateService(cluster, s.service, s.targetArn)),
   );

@@ -2,7 +2,7 @@
 import { ExitCode } from '../errors.ts';
 import { type Deps, info, type StepTimer, warn } from './context.ts';
 import type { FerryEvent } from './events.ts';
-import { recordRelease } from './ledger.ts';
+import { type RecordKind, recordRelease } from './ledger.ts';
 import { acquireLock, describeHolder } from './lock.ts';
 import { lockParameter } from './names.ts';
 import { ms, type Plan } from './plan.ts';
@@ -118,6 +118,7 @@ export async function record(
   const step = state.steps.start('record');
   try {
     await recordRelease(deps.ports.parameters, state.plan.app, req.env, {
+      kind: recordKind(req),
       sha: state.plan.sha,
       digest: state.plan.digest,
       taskDefinitionArn: state.taskDefinitionArn ?? null,
@@ -141,12 +142,18 @@ export async function record(
             },
           }
         : {}),
+      ...(req.committedAt ? { committedAt: req.committedAt } : {}),
     });
     step.done();
   } catch (err) {
     step.failed(describe(err));
     warn(deps, `the release was not recorded in the ledger: ${describe(err)}`);
   }
+}
+
+/** What the ledger and the result call this run: a promotion is a deploy of a copied image. */
+export function recordKind(req: Pick<ReleaseRequest, 'kind' | 'promotion'>): RecordKind {
+  return req.promotion ? 'promote' : req.kind;
 }
 
 /** Emits the final `result` event (DESIGN.md) and hands the result back. */
@@ -157,11 +164,13 @@ export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): 
     exitCode: result.exitCode,
     env: req.env,
     sha: req.sha,
+    kind: recordKind(req),
     ...(result.digest ? { digest: result.digest } : {}),
     ...(result.snapshotId ? { snapshotId: result.snapshotId } : {}),
     ...(result.taskDefinitionArn ? { taskDefinitionArn: result.taskDefinitionArn } : {}),
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.next?.length ? { next: result.next } : {}),
+    ...(result.dryRun ? { dryRun: true } : {}),
   };
   deps.emit(event);
   return result;

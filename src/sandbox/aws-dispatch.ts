@@ -123,6 +123,15 @@ export async function dispatchAws(
           )
         : new AwsError('ServiceUnavailable', 'The service is unavailable. Please try again later.', 503);
     }
+    const roleArn = String(routed.params.RoleArn ?? '');
+    if (routed.operation.startsWith('AssumeRole') && deps.faults.refusesRole(roleArn)) {
+      const action = routed.operation === 'AssumeRole' ? 'sts:AssumeRole' : 'sts:AssumeRoleWithWebIdentity';
+      throw new AwsError(
+        'AccessDenied',
+        `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${roleArn}`,
+        403,
+      );
+    }
     const out = await routed.run({ caller, region });
     send(res, protocol, 200, out);
   } catch (err) {

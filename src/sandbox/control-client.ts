@@ -50,6 +50,30 @@ export class SandboxControl {
     return this.#call<unknown>('DELETE', 'requests').then(() => undefined);
   }
 
+  /** Sets a seeded CloudWatch alarm's state, as if its metric had crossed (or recovered). */
+  setAlarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', reason?: string): Promise<unknown> {
+    return this.#call('POST', 'alarms', { name, state, ...(reason ? { reason } : {}) });
+  }
+
+  /** Rotates an RDS-managed secret: the simulated database accepts only the new password from now on. */
+  rotateSecret(secretId: string): Promise<{ arn: string; versionId: string }> {
+    return this.#call('POST', 'secrets/rotate', { secretId });
+  }
+
+  /** Logs in to a simulated database as PostgreSQL would: false with SQLSTATE 28P01 on a wrong password. */
+  async dbLogin(
+    database: string,
+    username: string,
+    password: string,
+  ): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+    const res = await fetch(`${this.endpoint}/_sandbox/db/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ database, username, password }),
+    });
+    return (await res.json()) as { ok: true } | { ok: false; code: string; message: string };
+  }
+
   setTimeScale(scale: number): Promise<{ scale: number }> {
     return this.#call('POST', 'time', { scale });
   }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { renderService } from './ecs/render.ts';
 import { validateFaults } from './faults.ts';
 import { seedApp } from './seed.ts';
+import { ALARM_STATES } from './services/cloudwatch.ts';
 import { pushSyntheticImage } from './synthetic-image.ts';
 import type { World } from './world.ts';
 
@@ -42,6 +43,23 @@ export function stateDump(world: World) {
     snapshots: [...world.rds.snapshots.keys()],
     parameters: [...world.ssm.parameters.keys()],
   };
+}
+
+/** Sets a CloudWatch alarm's state (`{name, state, reason?}`); the alarm must exist (the seed makes them). */
+function setAlarmState(world: World, input: unknown) {
+  const { name, state, reason } = (input ?? {}) as { name?: unknown; state?: unknown; reason?: unknown };
+  const alarm = world.alarms.alarms.get(String(name));
+  if (!alarm) throw new Error(`no alarm ${String(name)}`);
+  if (!ALARM_STATES.includes(state as (typeof ALARM_STATES)[number]))
+    throw new Error(`state must be one of ${ALARM_STATES.join(', ')}`);
+  return world.alarms.upsert(
+    {
+      ...alarm,
+      state: state as (typeof ALARM_STATES)[number],
+      reason: typeof reason === 'string' ? reason : `set to ${String(state)} by the sandbox control API`,
+    },
+    world.now(),
+  );
 }
 
 /** The control API under /_sandbox/: seed, images, faults, request log, time, state. */
@@ -96,6 +114,18 @@ export async function handleControl(
         world.clock.setScale(scale);
         return reply(res, 200, { scale });
       }
+      case 'POST /_sandbox/secrets/rotate': {
+        const { secretId } = input as { secretId?: string };
+        const secret = world.secrets.rotate(String(secretId ?? ''), world.now());
+        return reply(res, 200, { arn: secret.arn, versionId: secret.versionId });
+      }
+      case 'POST /_sandbox/db/login': {
+        const { database, username, password } = input as Record<string, string | undefined>;
+        const answer = world.secrets.login(String(database), String(username), String(password));
+        return reply(res, answer.ok ? 200 : 401, answer);
+      }
+      case 'POST /_sandbox/alarms':
+        return reply(res, 200, setAlarmState(world, input));
       case 'GET /_sandbox/state':
         return reply(res, 200, stateDump(world));
       default:

@@ -10,6 +10,8 @@ export interface Faults {
   errorRate?: number;
   latencyMs?: number;
   faultOperations?: string[];
+  /** Role ARNs whose trust policy refuses every caller: AssumeRole(WithWebIdentity) answers AccessDenied. */
+  untrustedRoles?: string[];
 }
 
 export type RequestFault = { kind: 'throttle' } | { kind: 'error'; status: 500 | 503 } | undefined;
@@ -60,6 +62,10 @@ export class FaultStore {
     return false;
   }
 
+  refusesRole(roleArn: string): boolean {
+    return (this.current.untrustedRoles ?? []).includes(roleArn);
+  }
+
   failsToStart(version: string | undefined, service?: string): boolean {
     if (version === undefined) return false;
     if ((this.current.failToStart ?? []).includes(version)) return true;
@@ -93,7 +99,7 @@ export function validateFaults(input: unknown): Faults {
     if (typeof r?.version !== 'string' || typeof r.service !== 'string')
       throw new Error('failToStartIn[] must be {version, service} strings');
   }
-  for (const name of ['failToStart', 'migrationLogLines', 'faultOperations']) {
+  for (const name of ['failToStart', 'migrationLogLines', 'faultOperations', 'untrustedRoles']) {
     const v = f[name];
     if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))) {
       throw new Error(`${name} must be an array of strings`);

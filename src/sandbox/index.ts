@@ -4,11 +4,13 @@ import { SandboxControl } from './control-client.ts';
 import { startRegistry } from './registry.ts';
 import { RegistryClient } from './registry-client.ts';
 import { createSandboxServer } from './server.ts';
+import { cloudwatchService } from './services/cloudwatch.ts';
 import { ecrService } from './services/ecr.ts';
 import { ecsService } from './services/ecs.ts';
 import { elbv2Service } from './services/elbv2.ts';
 import { logsService } from './services/logs.ts';
 import { rdsService } from './services/rds.ts';
+import { secretsService } from './services/secrets.ts';
 import { ssmService } from './services/ssm.ts';
 import { stsService } from './services/sts.ts';
 import { createWorld } from './world.ts';
@@ -52,6 +54,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ecrService(world.ecr, world.now),
         ssmService(world.ssm, world.now),
         logsService(world.logs),
+        cloudwatchService(world.alarms),
+        secretsService(world.secrets),
       ],
       query: [
         stsService(world.sts, world.now),

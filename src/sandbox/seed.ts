@@ -100,6 +100,7 @@ async function seedEnvironment(world: World, req: ValidSeed, env: string): Promi
   // One service keeps the descriptor's single-service shape; several name their own families.
   if (seeded.length === 1) delete seeded[0]!.taskDefinitionFamily;
 
+  const secret = world.secrets.forDatabase(name, region, account, world.now());
   world.rds.instances.set(name, {
     identifier: name,
     arn: `arn:aws:rds:${region}:${account}:db:${name}`,
@@ -108,6 +109,7 @@ async function seedEnvironment(world: World, req: ValidSeed, env: string): Promi
     status: 'available',
     region,
     account,
+    masterUserSecretArn: secret.arn,
   });
 
   const descriptor: SeededDescriptor = {
@@ -227,6 +229,10 @@ function seedService(
       minimumHealthyPercent: 100,
       maximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      // The stacks' deployment alarms watch the load balancer: a worker has none.
+      ...(tgArn
+        ? { alarms: { alarmNames: seedAlarms(world, name, region, account), enable: true, rollback: true } }
+        : {}),
     },
     loadBalancers: tgArn ? [{ targetGroupArn: tgArn, containerName: role.name, containerPort: 8080 }] : [],
     networkConfiguration: {
@@ -256,6 +262,29 @@ function seedService(
     ...(tgArn ? { baseUrl: `${world.endpoint}/_lb/${serviceName}`, targetGroupArn: tgArn } : {}),
     taskDefinitionFamily: family,
   };
+}
+
+/** The stacks' deployment alarms (`<app>-<env>-target-5xx`, ...), all OK. */
+function seedAlarms(world: World, name: string, region: string, account: string): string[] {
+  const metrics = {
+    'target-5xx': 'HTTPCode_Target_5XX_Count',
+    'alb-5xx': 'HTTPCode_ELB_5XX_Count',
+    'unhealthy-hosts': 'UnHealthyHostCount',
+  };
+  return Object.entries(metrics).map(([suffix, metricName]) => {
+    const alarmName = `${name}-${suffix}`;
+    world.alarms.upsert(
+      {
+        name: alarmName,
+        arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${alarmName}`,
+        state: 'OK',
+        reason: 'Threshold Crossed: no datapoints were breaching',
+        metricName,
+      },
+      world.now(),
+    );
+    return alarmName;
+  });
 }
 
 /** Creates everything the stacks would for each environment of `app`, already running `initialSha`. */

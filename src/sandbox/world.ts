@@ -4,9 +4,11 @@ import { EcsStore } from './ecs/store.ts';
 import { FaultStore } from './faults.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
+import { AlarmStore } from './services/cloudwatch.ts';
 import { EcrStore } from './services/ecr-store.ts';
 import { LogsStore } from './services/logs.ts';
 import { RdsStore } from './services/rds.ts';
+import { SecretStore } from './services/secrets.ts';
 import { SsmStore } from './services/ssm.ts';
 import { StsStore } from './services/sts.ts';
 
@@ -25,6 +27,8 @@ export interface World {
   ecs: EcsEngine;
   rds: RdsStore;
   logs: LogsStore;
+  alarms: AlarmStore;
+  secrets: SecretStore;
 }
 
 export function createWorld(opts: {
@@ -55,5 +59,7 @@ export function createWorld(opts: {
     }),
     rds: new RdsStore(),
     logs,
+    alarms: new AlarmStore(),
+    secrets: new SecretStore(),
   };
 }

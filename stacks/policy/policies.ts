@@ -1,7 +1,7 @@
 // The mandatory rules of the ferry stacks. Exported without a PolicyPack so that tests can
 // call them: `new PolicyPack()` (in index.ts) starts a gRPC server as soon as it runs.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy';
-import { type PolicyStatement, toList, wildcardProblems } from '../components/iam.ts';
+import { type PolicyStatement, toList, wildcardProblems } from '../../src/stacks/iam.ts';
 
 const RDS_INSTANCE = 'aws:rds/instance:Instance';
 const RDS_CLUSTER = 'aws:rds/cluster:Cluster';
@@ -112,6 +112,20 @@ export const serviceLeavesTaskDefinitionToFerry: ResourceValidationPolicy = {
   }),
 };
 
+export const serviceProtectedFromReplacement: ResourceValidationPolicy = {
+  name: 'ecs-service-protected',
+  description:
+    'ECS services are protected: a replacement is created from the bootstrap revision and silently reverts the release.',
+  enforcementLevel: 'mandatory',
+  validateResource: onType([ECS_SERVICE], (args, report) => {
+    if (args.opts.protect !== true) {
+      report(
+        "ECS services must set protect: true. A new name, cluster or launchType replaces the service, and the new one starts from the stack's bootstrap revision, silently reverting what ferry released",
+      );
+    }
+  }),
+};
+
 export const iamNoWildcards: ResourceValidationPolicy = {
   name: 'iam-no-wildcards',
   description: 'No IAM statement allows "*" actions, or "*" resources beyond the allow-listed actions.',
@@ -169,6 +183,7 @@ export const policies: ResourceValidationPolicy[] = [
   repositoryImmutableAndScanned,
   serviceRollsOutSafely,
   serviceLeavesTaskDefinitionToFerry,
+  serviceProtectedFromReplacement,
   iamNoWildcards,
   oidcTrustPinned,
 ];

@@ -49,10 +49,16 @@ describe('ferry deploy (sandbox)', () => {
     const register = requests.find((r) => r.operation === 'RegisterTaskDefinition')!;
     expect(JSON.stringify(register.params)).toContain(`/${app}-staging@${digest}`);
     const update = requests.find((r) => r.operation === 'UpdateService')!.params as Record<string, unknown>;
+    // The service's own deployment alarms go along, so alarm-based rollback stays on.
     expect(update.deploymentConfiguration).toEqual({
       minimumHealthyPercent: 100,
       maximumPercent: 200,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      alarms: {
+        alarmNames: [`${app}-staging-target-5xx`, `${app}-staging-alb-5xx`, `${app}-staging-unhealthy-hosts`],
+        enable: true,
+        rollback: true,
+      },
     });
 
     const history = await runFerry(['history', 'staging', '--json'], { cwd, env: sandbox.env });

@@ -1,41 +1,37 @@
 // The components' pure helpers and argument checks, without running Pulumi.
 import { describe, expect, it } from 'vitest';
 import { descriptorSchema } from '../../src/config/schema.ts';
-import { databaseProfile, normalizeDatabaseArgs } from '../../stacks/components/database.ts';
+import { databaseProfile, normalizeDatabaseArgs } from '../../src/stacks/database.ts';
 import {
   deployPolicy,
   githubSubjects,
   githubTrustPolicy,
   normalizeDeployAccessArgs,
-} from '../../stacks/components/deploy-access.ts';
-import { buildDescriptor, descriptorParameterName } from '../../stacks/components/descriptor.ts';
-import { publicPorts } from '../../stacks/components/firewall.ts';
-import { wildcardProblems } from '../../stacks/components/iam.ts';
-import {
-  listenerPlan,
-  normalizeLoadBalancerArgs,
-  publicBaseUrl,
-} from '../../stacks/components/load-balancer.ts';
+} from '../../src/stacks/deploy-access.ts';
+import { buildDescriptor, descriptorParameterName } from '../../src/stacks/descriptor.ts';
+import { publicPorts } from '../../src/stacks/firewall.ts';
+import { wildcardProblems } from '../../src/stacks/iam.ts';
+import { listenerPlan, normalizeLoadBalancerArgs, publicBaseUrl } from '../../src/stacks/load-balancer.ts';
 import {
   natGatewayCount,
   natGatewayIndexFor,
   natMonthlyCostUsd,
   normalizeNetworkArgs,
   subnetCidrs,
-} from '../../stacks/components/network.ts';
+} from '../../src/stacks/network.ts';
 import {
   normalizePromoteSourceAccessArgs,
   promoteSourcePolicy,
   promoteSourceSubjects,
-} from '../../stacks/components/promote-source.ts';
-import { lifecyclePolicy, normalizeRegistryArgs } from '../../stacks/components/registry.ts';
+} from '../../src/stacks/promote-source.ts';
+import { lifecyclePolicy, normalizeRegistryArgs } from '../../src/stacks/registry.ts';
 import {
   containerDefinitions,
   deploymentSettings,
   normalizeServiceArgs,
   passwordSecretRef,
   SERVICE_IGNORE_CHANGES,
-} from '../../stacks/components/service.ts';
+} from '../../src/stacks/service.ts';
 import { expiredBy } from './lifecycle-sim.ts';
 
 describe('network helpers', () => {
@@ -44,7 +40,7 @@ describe('network helpers', () => {
       public: ['10.0.0.0/20', '10.0.16.0/20', '10.0.32.0/20'],
       private: ['10.0.128.0/20', '10.0.144.0/20', '10.0.160.0/20'],
     });
-    expect(subnetCidrs('10.1.2.0/24', 2).private).toEqual(['10.1.2.128/28', '10.1.2.144/28']);
+    expect(subnetCidrs('10.1.2.0/23', 2).private).toEqual(['10.1.3.0/27', '10.1.3.32/27']);
   });
 
   it('keeps existing subnets when an AZ is added', () => {
@@ -54,8 +50,14 @@ describe('network helpers', () => {
     expect(three.private.slice(0, 2)).toEqual(two.private);
   });
 
+  it('rejects a VPC whose subnets would be too small for an ALB, naming `cidrBlock`', () => {
+    expect(() => normalizeNetworkArgs({ name: 'shop-staging', cidrBlock: '10.1.2.0/24' })).toThrow(
+      /`cidrBlock` .* \(its subnets would be \/28; an ALB needs subnets of \/27 or larger\)/,
+    );
+  });
+
   it('rejects ranges it cannot split', () => {
-    expect(() => subnetCidrs('10.0.0.0/8', 2)).toThrow(/\/16 to \/24/);
+    expect(() => subnetCidrs('10.0.0.0/8', 2)).toThrow(/\/16 to \/23/);
     expect(() => subnetCidrs('10.0.300.0/16', 2)).toThrow(/cidrBlock/);
   });
 
@@ -145,6 +147,11 @@ describe('load balancer helpers', () => {
       /`domainName`/,
     );
     expect(() => normalizeLoadBalancerArgs({ ...base, name: 'a'.repeat(33) })).toThrow(/32 characters/);
+    // `<app>-<env>` longer than 20 would make the auto-named target group longer than 32.
+    expect(() => normalizeLoadBalancerArgs({ ...base, name: 'inventory-api-staging' })).toThrow(
+      /`name` must have at most 20 characters: the target group is auto-named `<name>-web-<7 random>`/,
+    );
+    expect(normalizeLoadBalancerArgs({ ...base, name: 'a'.repeat(20) }).name).toHaveLength(20);
   });
 });
 

@@ -45,6 +45,7 @@ const STAR_ONLY = new Set([
   'ecs:ListTasks',
   'elasticloadbalancing:DescribeTargetHealth',
   'elasticloadbalancing:DescribeTargetGroups',
+  'rds:DescribeAccountAttributes',
 ]);
 
 /** Whether an IAM resource pattern (`*` and `?` wildcards) covers an ARN. */
@@ -92,7 +93,7 @@ export function policyArgs(r: RecordedResource, stack: string): ResourceValidati
     urn: `urn:pulumi:${stack}::ferry-stacks::${r.type}::${r.name}`,
     name: r.name,
     opts: {
-      protect: false,
+      protect: r.opts.protect === true,
       ignoreChanges: (r.opts.ignoreChanges as string[] | undefined) ?? [],
       aliases: [],
       customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
@@ -301,7 +302,9 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
         DATABASE_NAME: 'app',
         DATABASE_USER: 'app',
       });
-      expect(Object.keys(env).filter((k) => /PASSWORD|SECRET/.test(k))).toEqual([]);
+      // Where the password lives (an ARN, so the app can re-read it after a rotation), never the password.
+      expect(env.DATABASE_SECRET_ARN).toBe(db.state.masterUserSecrets[0].secretArn);
+      expect(Object.keys(env).filter((k) => /PASSWORD|SECRET/.test(k))).toEqual(['DATABASE_SECRET_ARN']);
       expect(c.secrets).toEqual([
         { name: 'DATABASE_PASSWORD', valueFrom: `${db.state.masterUserSecrets[0].secretArn}:password::` },
       ]);
@@ -528,6 +531,7 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
         ssm: (r) => r === `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ferry/shop/${env}/*`,
         logs: (r) => r === logArn || r === `${logArn}:*`,
         iam: (r) => r.startsWith(`arn:aws:iam::${ACCOUNT}:role/${name}-`),
+        cloudwatch: (r) => r === `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}-*`,
         elasticloadbalancing: () => false,
       };
       for (const s of permissions()) {
@@ -588,7 +592,7 @@ export function describeEnvironmentGuarantees(expected: Expected, getRun: () => 
       it('is not created, and no ARN is exported', () => {
         expect(role()).toBeUndefined();
         expect(rolePolicy()).toBeUndefined();
-        expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
+        expect(run.outputs.promoteSourceRoleArn).toBeNull();
       });
       return;
     }

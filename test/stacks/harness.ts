@@ -34,8 +34,8 @@ export interface StackRun {
  * Reads Pulumi.<stack>.yaml. The stack files keep to a flat `config:` map of scalars, so a
  * line parser suffices; anything else fails loudly rather than being misread.
  */
-export function loadStackConfig(stack: string): Record<string, string> {
-  const text = readFileSync(`${STACKS_DIR}Pulumi.${stack}.yaml`, 'utf8');
+export function loadStackConfig(stack: string, dir = STACKS_DIR): Record<string, string> {
+  const text = readFileSync(`${dir}Pulumi.${stack}.yaml`, 'utf8');
   const config: Record<string, string> = {};
   let inConfig = false;
   for (const raw of text.split('\n')) {
@@ -56,11 +56,13 @@ export function loadStackConfig(stack: string): Record<string, string> {
 /**
  * Runs stacks/index.ts as stack `stack` with its Pulumi.<stack>.yaml config plus `overrides`.
  * Call once per module registry (one test file, or after vi.resetModules()).
+ * `at` runs another Pulumi project's index.ts instead (a directory ending in `/`).
  */
 export async function runStack(
   stack: string,
   overrides: Record<string, string | undefined> = {},
   account: MockAccount = { accountId: '111111111111', region: 'eu-west-1' },
+  at: { dir: string; project: string } = { dir: STACKS_DIR, project: PROJECT },
 ): Promise<StackRun> {
   const resources: RecordedResource[] = [];
   const calls: StackRun['calls'] = [];
@@ -85,15 +87,15 @@ export async function runStack(
         return mockCall(args.token, args.inputs, account);
       },
     },
-    PROJECT,
+    at.project,
     stack,
     false,
   );
-  const config = { ...loadStackConfig(stack), ...overrides };
+  const config = { ...loadStackConfig(stack, at.dir), ...overrides };
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => e[1] !== undefined)),
   );
-  const program = `${STACKS_DIR}index.ts`;
+  const program = `${at.dir}index.ts`;
   const outputs =
     (await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((t) => {

@@ -10,6 +10,7 @@ import {
   productionDatabaseProtected,
   repositoryImmutableAndScanned,
   serviceLeavesTaskDefinitionToFerry,
+  serviceProtectedFromReplacement,
   serviceRollsOutSafely,
 } from '../../stacks/policy/policies.ts';
 import { policyArgs } from './guarantees.ts';
@@ -23,13 +24,22 @@ beforeAll(async () => {
 function check(
   policy: ResourceValidationPolicy,
   resource: RecordedResource,
-  change: { props?: Record<string, unknown>; ignoreChanges?: string[]; stack?: string } = {},
+  change: {
+    props?: Record<string, unknown>;
+    ignoreChanges?: string[];
+    protect?: boolean;
+    stack?: string;
+  } = {},
 ): string[] {
   const messages: string[] = [];
   const changed: RecordedResource = {
     ...resource,
     inputs: { ...resource.inputs, ...change.props },
-    opts: change.ignoreChanges ? { ignoreChanges: change.ignoreChanges } : resource.opts,
+    opts: {
+      ...resource.opts,
+      ...(change.ignoreChanges ? { ignoreChanges: change.ignoreChanges } : {}),
+      ...(change.protect !== undefined ? { protect: change.protect } : {}),
+    },
   };
   const validate = policy.validateResource as (a: unknown, r: (m: string) => void) => void;
   validate(policyArgs(changed, change.stack ?? 'production'), (m) => messages.push(m));
@@ -125,6 +135,17 @@ describe('policy pack', () => {
       const service = run.one('aws:ecs/service:Service');
       expect(check(serviceLeavesTaskDefinitionToFerry, service)).toEqual([]);
       expect(check(serviceLeavesTaskDefinitionToFerry, service, { ignoreChanges: [] })).toHaveLength(1);
+    });
+  });
+
+  describe('ecs-service-protected', () => {
+    it('accepts the stack’s protected service and rejects an unprotected one, saying why', () => {
+      const service = run.one('aws:ecs/service:Service');
+      expect(service.opts.protect).toBe(true);
+      expect(check(serviceProtectedFromReplacement, service)).toEqual([]);
+      expect(check(serviceProtectedFromReplacement, service, { protect: false })).toEqual([
+        expect.stringMatching(/protect: true.*bootstrap revision, silently reverting/),
+      ]);
     });
   });
 

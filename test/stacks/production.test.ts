@@ -33,7 +33,7 @@ describe('production stack (Pulumi.production.yaml)', () => {
       deletionProtection: true,
       backupRetentionPeriod: 14,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: 'shop-production-final',
+      finalSnapshotIdentifier: expect.stringMatching(/^shop-production-final-\d{14}$/),
       performanceInsightsEnabled: true,
     });
   });

@@ -71,7 +71,7 @@ describe('stack config switches', () => {
     expect(run.ofType('aws:iam/rolePolicy:RolePolicy').map((r) => r.name)).not.toContain(
       'shop-staging-promote-source',
     );
-    expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
+    expect(run.outputs.promoteSourceRoleArn).toBeNull();
     expect(run.outputs.deployRoleArn).toBe('arn:aws:iam::111111111111:role/shop-staging-deploy');
   });
 
@@ -136,7 +136,7 @@ describe('stack config switches', () => {
       backupRetentionPeriod: 14,
     });
     expect(run.outputs.descriptorParameter).toBe('/ferry/shop/prod-eu/descriptor');
-    expect(run.outputs.promoteSourceRoleArn).toBeUndefined();
+    expect(run.outputs.promoteSourceRoleArn).toBeNull();
   });
 
   it('runs no worker unless asked; with `worker` on, a worker service without a load balancer that ferry releases too', async () => {

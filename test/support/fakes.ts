@@ -138,6 +138,12 @@ export class FakeRegistry implements ImageRegistry {
     this.log.push('ECR.DescribeImages');
     return [...this.tags.entries()].some(([k, d]) => k.startsWith(`${repositoryName}:`) && d === digest);
   }
+  async tagsStartingWith(repositoryName: string, prefix: string) {
+    this.log.push('ECR.DescribeImages');
+    return [...this.tags.keys()]
+      .filter((key) => key.startsWith(`${repositoryName}:${prefix}`))
+      .map((key) => key.slice(repositoryName.length + 1));
+  }
   push(repository: string, tag: string): string {
     const digest = `sha256:${tag.padEnd(64, '0').slice(0, 64)}`;
     this.tags.set(`${repository}:${tag}`, digest);

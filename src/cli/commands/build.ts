@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createEcrAccess } from '../../aws/ecr-copy-access.ts';
-import { describeAwsError } from '../../aws/index.ts';
+import { accessError, describeAwsError } from '../../aws/index.ts';
 import { type BuilderName, isBuilderName } from '../../build/builders.ts';
 import { resolveSha } from '../../build/git-sha.ts';
 import { nodeProcessRunner, type ProcessRunner } from '../../build/process.ts';
@@ -78,8 +78,11 @@ export async function run(
         env: ctx.env,
         signal: ctx.signal,
         findImageByTag: (repositoryName, tag) =>
-          aws(`reading ${repositoryName}`, () => ports.registry.findImageByTag(repositoryName, tag)),
-        login: () => aws('logging in to ECR (GetAuthorizationToken)', () => ecr.login()),
+          aws(`reading ${repositoryName}`, ctx.env.AWS_ENDPOINT_URL, () =>
+            ports.registry.findImageByTag(repositoryName, tag),
+          ),
+        login: () =>
+          aws('logging in to ECR (GetAuthorizationToken)', ctx.env.AWS_ENDPOINT_URL, () => ecr.login()),
         mask: (secret) => mask(ctx, secret),
       },
       {
@@ -121,11 +124,11 @@ function mask(ctx: CliContext, secret: string): void {
 }
 
 /** An AWS failure here means nothing was built or changed: a failed precondition (exit 2). */
-async function aws<T>(what: string, fn: () => Promise<T>): Promise<T> {
+async function aws<T>(what: string, endpoint: string | undefined, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (isFerryError(err)) throw err;
-    throw usageError(`${what}: ${describeAwsError(err)}`);
+    throw accessError(err, endpoint) ?? usageError(`${what}: ${describeAwsError(err)}`);
   }
 }

@@ -1,4 +1,5 @@
 import { parseSha } from '../../config/sha.ts';
+import { expandShaPrefix } from '../../pipeline/sha-prefix.ts';
 import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 
@@ -10,9 +11,10 @@ export interface DeployOptions {
 /** `ferry deploy <env> --sha SHA`: the release runbook on one environment. */
 export async function run(options: DeployOptions, ctx: CliContext): Promise<number> {
   const env = envArgument(options.args, true)!;
-  const sha = parseSha(String(options.sha ?? ''), '--sha');
+  const given = parseSha(String(options.sha ?? ''), '--sha');
   const setup = await loadSetup(ctx, env);
   const { ports, descriptor } = await openEnvironment(ctx, setup);
+  const sha = await expandShaPrefix(ports, descriptor, setup.config, env, given);
   return runReleaseCommand(
     ctx,
     setup,

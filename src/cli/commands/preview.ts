@@ -10,6 +10,9 @@ import {
   previewOnline,
 } from '../../infra/online.ts';
 import { renderPreviewMarkdown, renderPreviewText } from '../../infra/render.ts';
+import { readGitHubRun } from '../announce/github-run.ts';
+import { warningWriter } from '../announce/index.ts';
+import { upsertPreviewComment } from '../announce/pr-comment.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
 import { colorEnabled } from '../render/index.ts';
@@ -17,6 +20,8 @@ import { makeColors } from '../render/mode.ts';
 
 export interface PreviewOptions {
   offline?: boolean;
+  /** Also upsert the report as a comment on the pull request (GitHub Actions, same-repository PRs). */
+  comment?: boolean;
   base?: string;
   args?: unknown[];
 }
@@ -57,6 +62,7 @@ export async function runPreview(
     out.data('change', { resourceType: type, ...rest });
   }
   await writeSummary(report, ctx);
+  if (options.comment) await commentOnPullRequest(report, ctx);
   out.result({
     env: report.env,
     mode: report.mode,
@@ -94,6 +100,19 @@ async function online(env: string, ctx: CliContext, deps: PreviewDeps): Promise<
     runner = automationRunner(cli);
   }
   return previewOnline({ stacksDir, env, runner });
+}
+
+/** `--comment`: a failure is a warning; the preview already succeeded. */
+async function commentOnPullRequest(report: PreviewReport, ctx: CliContext): Promise<void> {
+  const outcome = await upsertPreviewComment(
+    readGitHubRun(ctx.env),
+    report.env,
+    renderPreviewMarkdown(report),
+  );
+  const warn = warningWriter(ctx.stderr, ctx.env);
+  if ('skipped' in outcome) warn(`--comment: ${outcome.skipped}`);
+  else
+    ctx.stderr.write(`ferry: ${outcome.done} the preview comment${outcome.url ? ` ${outcome.url}` : ''}\n`);
 }
 
 /** In GitHub Actions, the preview goes into the job summary too (the PR's reviewers read it there). */

@@ -1,5 +1,6 @@
 import { usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
+import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';
 
 export interface SandboxArgs {
   port?: string;
@@ -61,16 +62,16 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
     } else {
       ctx.stdout.write(`AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
     }
-    const hints = [
-      `ferry sandbox: simulated AWS on ${sandbox.endpoint}, OCI registry on ${sandbox.registryHost}${timeScale ? ` (time x${timeScale})` : ''}`,
-      'In another shell:',
-      `  export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_REGION=${ctx.globals.region ?? 'eu-west-1'}`,
-      '  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true',
-      ...(args.seed
-        ? [`Seeded app "${args.seed}": staging and production; try \`ferry status --app ${args.seed}\``]
-        : [`Seed an app: curl -X POST ${sandbox.endpoint}/_sandbox/seed -d '{"app":"shop"}'`]),
-      'Stop with Ctrl-C.',
-    ];
+    const hints = sandboxHints({
+      endpoint: sandbox.endpoint,
+      registryHost: sandbox.registryHost,
+      region: ctx.globals.region ?? 'eu-west-1',
+      ...(args.seed ? { seed: args.seed } : {}),
+      ...(timeScale ? { timeScale } : {}),
+      ferry: ferryCommand(ctx.cwd),
+      config: configArgument(ctx.cwd),
+      ...(ctx.globals.region ? { regionFlag: ctx.globals.region } : {}),
+    });
     ctx.stderr.write(`${hints.join('\n')}\n`);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();

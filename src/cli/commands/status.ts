@@ -1,56 +1,97 @@
+import { AccessError } from '../../aws/errors.ts';
+import { describeAwsError } from '../../aws/index.ts';
 import { isFerryError } from '../../errors.ts';
 import { describeHolder } from '../../pipeline/lock.ts';
-import { readEnvironmentStatus } from '../../pipeline/status.ts';
-import { envArgument, loadSetup, openEnvironment } from '../compose.ts';
+import { type EnvironmentStatus, readEnvironmentStatus } from '../../pipeline/status.ts';
+import { envArgument, loadSetup, openEnvironment, type Setup } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
 import { releaseTable } from '../release-table.ts';
 import { renderTable } from '../render/index.ts';
+import { ellipsize } from '../render/shorten.ts';
 
 export interface StatusOptions {
   args?: unknown[];
 }
 
-/** `ferry status [env]`: per environment, what runs (SHA, digest), the rollout, tasks, recent releases, the lock. */
+/**
+ * `ferry status [env]`: per environment, what runs (SHA, digest), the rollout,
+ * tasks, recent releases, the lock. Each environment is read with its own role,
+ * on its own: one that cannot be read (its role refuses this caller, as a
+ * GitHub job's token fits one environment only) is named with the reason, and
+ * the others are still shown. Exit 0 when every environment was read, 2 when
+ * at least one was not.
+ */
 export async function run(options: StatusOptions, ctx: CliContext): Promise<number> {
   const only = envArgument(options.args, false);
   const first = await loadSetup(ctx, only);
   const envs = only ? [only] : Object.keys(first.config.environments);
   const out = new DataOutput(ctx);
-  let failed = 0;
+  const unreadable: string[] = [];
   for (const env of envs) {
-    try {
-      const setup = env === first.env ? first : await loadSetup(ctx, env);
-      const { ports, descriptor } = await openEnvironment(ctx, setup);
-      const status = await readEnvironmentStatus(ports, descriptor, env);
-      out.data('status', { ...status });
-      out.text(`${env}`);
-      out.text(
-        indent(
-          renderTable(
-            ['service', 'sha', 'digest', 'rollout', 'running', 'deployments'],
-            status.services.map((s) => [
-              s.name,
-              s.sha?.slice(0, 12) ?? '?',
-              s.digest?.slice(0, 19) ?? '?',
-              s.rolloutState ?? '-',
-              `${s.running}/${s.desired}`,
-              String(s.deployments),
-            ]),
-          ),
-        ),
-      );
-      out.text(`  lock: ${status.lock ? describeHolder(status.lock) : 'free'}`);
-      out.text(indent(releaseTable(status.releases)));
-    } catch (err) {
-      if (!isFerryError(err)) throw err;
-      failed += 1;
-      out.data('status', { env, error: err.message });
-      ctx.stderr.write(`ferry: ${env}: ${err.message}\n`);
+    const setup = env === first.env ? first : await loadSetup(ctx, env);
+    const read = await readOne(ctx, setup);
+    if ('status' in read) {
+      out.data('status', { ...read.status });
+      out.text(renderStatus(read.status));
+    } else {
+      unreadable.push(env);
+      out.data('status', { env, error: read.reason, ...(read.hints.length ? { hints: read.hints } : {}) });
+      out.text(`${env}\n  not read: ${read.reason}${read.hints.map((h) => `\n    ${h}`).join('')}`);
+      // Every problem on stderr too, as deploy prints them: a bad descriptor is fixed in one go.
+      ctx.stderr.write(`ferry: ${env}: ${read.reason}\n`);
+      for (const hint of read.hints) ctx.stderr.write(`  ${hint}\n`);
     }
   }
-  out.result({ ...(only ? { env: only } : {}), ...(failed ? { outcome: 'failed', exitCode: 2 } : {}) });
-  return failed ? 2 : 0;
+  if (unreadable.length > 0 && envs.length > 1) {
+    out.text(
+      `could not read ${unreadable.join(', ')}; read the others (run \`ferry status <env>\` with that environment's credentials)`,
+    );
+  }
+  out.result({
+    ...(only ? { env: only } : {}),
+    ...(unreadable.length ? { outcome: 'failed', exitCode: 2, unreadable } : {}),
+  });
+  return unreadable.length ? 2 : 0;
+}
+
+type Read = { status: EnvironmentStatus } | { reason: string; hints: string[] };
+
+async function readOne(ctx: CliContext, setup: Setup): Promise<Read> {
+  try {
+    const { ports, descriptor } = await openEnvironment(ctx, setup);
+    return { status: await readEnvironmentStatus(ports, descriptor, setup.env) };
+  } catch (err) {
+    // Without credentials or an endpoint, every environment fails the same way: say it once.
+    if (err instanceof AccessError) throw err;
+    if (isFerryError(err)) return { reason: err.message, hints: [...err.hints] };
+    // An AWS error (a denied read, say) is this environment's problem, not ferry's bug.
+    if (typeof err === 'object' && err !== null && '$metadata' in err) {
+      return { reason: describeAwsError(err), hints: [] };
+    }
+    throw err;
+  }
+}
+
+function renderStatus(status: EnvironmentStatus): string {
+  return [
+    status.env,
+    indent(
+      renderTable(
+        ['service', 'sha', 'digest', 'rollout', 'running', 'deployments'],
+        status.services.map((s) => [
+          ellipsize(s.name, 24),
+          s.sha?.slice(0, 12) ?? '?',
+          s.digest?.slice(0, 19) ?? '?',
+          s.rolloutState ?? '-',
+          `${s.running}/${s.desired}`,
+          String(s.deployments),
+        ]),
+      ),
+    ),
+    `  lock: ${status.lock ? describeHolder(status.lock) : 'free'}`,
+    indent(releaseTable(status.releases)),
+  ].join('\n');
 }
 
 const indent = (text: string) =>

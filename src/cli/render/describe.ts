@@ -13,6 +13,12 @@ export const EXIT_MEANING: Record<number, string> = {
   130: 'interrupted: the lock was released',
 };
 
+/** What the run's exit code means for this run: a dry run or a build is not a release. */
+export function meaningOf(event: Of<'result'>): string | undefined {
+  if (event.dryRun) return 'dry run: nothing was changed';
+  return event.meaning ?? EXIT_MEANING[event.exitCode];
+}
+
 /** The plan's image as `uri@sha256:...`, whether or not the event's image already carries the digest. */
 export function pinned(event: Of<'plan'>): string {
   return event.image.includes('@') ? event.image : `${event.image}@${event.digest}`;
@@ -56,12 +62,21 @@ export function describeHealth(event: Of<'health'>): string {
   return `${event.url}${status}${version} ${verdict}${error}`;
 }
 
+/** The first line of the result: what happened, then the exit code and what it means here. */
+export function headline(event: Of<'result'>): string {
+  const meaning = meaningOf(event);
+  if (event.dryRun) return `${meaning} (exit ${event.exitCode})`;
+  // A manual rollback that worked is a deploy of an earlier release; say which way it went.
+  const what =
+    event.kind === 'rollback' && event.outcome === 'deployed' && event.sha
+      ? `rolled back to ${event.sha.slice(0, 7)}`
+      : event.outcome;
+  return `${what} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})`;
+}
+
 /** The end of a run, one fact per line: outcome and exit code first, then what identifies the release, then what to do. */
 export function resultLines(event: Of<'result'>): { label: string; value: string }[] {
-  const meaning = EXIT_MEANING[event.exitCode];
-  const lines = [
-    { label: 'outcome', value: `${event.outcome} (exit ${event.exitCode}${meaning ? `: ${meaning}` : ''})` },
-  ];
+  const lines = [{ label: 'outcome', value: headline(event) }];
   const facts: [string, string | undefined][] = [
     ['env', event.env],
     ['sha', event.sha],

@@ -30,6 +30,8 @@ export interface ReporterOptions {
   now?: () => Date;
   /** Colour in tty mode; default from NO_COLOR / FORCE_COLOR / TERM. Plain and json output never has colour. */
   color?: boolean;
+  /** More sinks after the renderers (GitHub deployments, notifications): they see every event; close() awaits them. */
+  sinks?: Sink[];
 }
 
 /**
@@ -63,6 +65,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
               colors: makeColors(opts.color ?? colorEnabled(opts.env)),
             }),
           ];
+  sinks.push(...(opts.sinks ?? []));
 
   const board = new StepBoard();
   const taskLogs = new TaskLogCollector();

@@ -9,6 +9,7 @@ import {
   taskIdOf,
 } from './describe.ts';
 import { type GitHubLog, neutralize } from './github.ts';
+import { compactServiceEvent } from './shorten.ts';
 import type { Sink } from './sink.ts';
 import { sanitize } from './text.ts';
 
@@ -32,7 +33,7 @@ export function plainLines(event: FerryEvent): [string, string][] {
     case 'progress':
       return [['progress', describeProgress(event)]];
     case 'service_event':
-      return [['event', `${event.service} ${event.message}`]];
+      return [['event', `${event.service} ${compactServiceEvent(event.service, event.message)}`]];
     case 'task_stopped':
       return [['task', describeTaskStopped(event)]];
     case 'migration_log':

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { formatDuration } from '../../config/duration.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
-import { EXIT_MEANING, taskIdOf } from './describe.ts';
+import { meaningOf, taskIdOf } from './describe.ts';
 import type { StepRow } from './steps.ts';
 import { sanitize } from './text.ts';
 
@@ -83,13 +83,19 @@ function pre(lines: readonly string[]): string {
   return `<pre>${text}</pre>`;
 }
 
+function summaryOutcome(result: Result): string {
+  if (result.kind === 'rollback' && result.outcome === 'deployed' && result.sha)
+    return `rolled back to ${result.sha.slice(0, 7)}`;
+  return result.outcome.replace('_', ' ');
+}
+
 /** The job summary (GitHub-flavoured Markdown with HTML) built with @actions/core's summary builder. */
 export async function renderJobSummary(input: JobSummaryInput): Promise<string> {
   const { summary } = await import('@actions/core');
   const { result } = input;
   const emoji = !result ? '❓' : result.exitCode === 3 ? '🚨' : (OUTCOME_EMOJI[result.outcome] ?? '❔');
   const outcome = result
-    ? `<b>${html(result.outcome.replace('_', ' '))}</b> · exit ${result.exitCode}: ${html(EXIT_MEANING[result.exitCode] ?? '')}`
+    ? `<b>${html(result.dryRun ? 'dry run' : summaryOutcome(result))}</b> · exit ${result.exitCode}: ${html(meaningOf(result) ?? '')}`
     : '<b>no result</b>: ferry stopped before reporting one; run <code>ferry status</code>';
 
   const facts: [string, string | undefined][] = [

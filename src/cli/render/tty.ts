@@ -2,10 +2,11 @@ import { formatDuration } from '../../config/duration.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 import { describeHealth, describeTaskStopped, pinned, resultLines, taskIdOf } from './describe.ts';
 import type { Colors } from './mode.ts';
+import { compactServiceEvent, shortTaskIds, wrapWords } from './shorten.ts';
 import type { Sink } from './sink.ts';
 import { StepBoard, type StepRow } from './steps.ts';
 import { renderTable } from './table.ts';
-import { highlightFailures, sanitize, truncate } from './text.ts';
+import { highlightFailures, sanitize, truncate, visibleWidth } from './text.ts';
 
 type Of<T extends FerryEvent['type']> = Extract<FerryEvent, { type: T }>;
 
@@ -123,6 +124,11 @@ export class TtySink implements Sink {
     return [this.c.dim(`  … ${hidden} more lines`), ...lines.slice(hidden)];
   }
 
+  /** Scrolling lines wrap within the terminal, and within 100 columns on a wide one, where long lines read badly. */
+  private lineWidth(): number {
+    return Math.min(100, (this.out.columns ?? 100) - 1);
+  }
+
   private writePending(): void {
     const lines = this.pending.splice(0);
     if (lines.length > 0) this.out.write(`${lines.join('\n')}\n`);
@@ -198,7 +204,14 @@ export class TtySink implements Sink {
       case 'service_event': {
         const when = /^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)/.exec(event.createdAt)?.[1] ?? '';
         const marker = event.failure ? c.red('✖') : c.dim('·');
-        return each(event.message, (l) => `${marker} ${c.dim(`${when} ${sanitize(event.service)}`)}  ${l}`);
+        const prefix = `${marker} ${c.dim(`${when} ${sanitize(event.service)}`)}  `;
+        // Wrapped under the message, so an event reads as one block within 100 columns.
+        const indent = ' '.repeat(visibleWidth(prefix));
+        const room = Math.max(30, this.lineWidth() - indent.length);
+        return sanitize(shortTaskIds(compactServiceEvent(event.service, event.message)))
+          .split('\n')
+          .flatMap((line) => wrapWords(line, room))
+          .map((piece, i) => `${i === 0 ? prefix : indent}${highlightFailures(piece, c)}`);
       }
       case 'task_stopped':
         return each(describeTaskStopped(event), (l) => `${c.red('✖')} ${l}`);

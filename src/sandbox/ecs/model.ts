@@ -155,6 +155,8 @@ export interface DeploymentConfiguration {
   minimumHealthyPercent: number;
   maximumPercent: number;
   deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+  /** Deployment alarms: kept as they are by an UpdateService that does not name them. */
+  alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
 }
 
 export interface ServiceEvent {

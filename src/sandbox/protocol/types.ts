@@ -1,6 +1,15 @@
 import type { XmlNode } from './query.ts';
 
-export type ServiceName = 'ecs' | 'ecr' | 'ssm' | 'logs' | 'sts' | 'rds' | 'elbv2';
+export type ServiceName =
+  | 'ecs'
+  | 'ecr'
+  | 'ssm'
+  | 'logs'
+  | 'sts'
+  | 'rds'
+  | 'elbv2'
+  | 'cloudwatch'
+  | 'secretsmanager';
 
 /** Who made a request, from the access key id of its SigV4 Credential. */
 export interface Caller {

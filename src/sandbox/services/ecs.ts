@@ -112,6 +112,15 @@ function updateService(engine: EcsEngine, params: Params) {
         enable: next.deploymentCircuitBreaker?.enable ?? false,
         rollback: next.deploymentCircuitBreaker?.rollback ?? false,
       },
+      ...(next.alarms
+        ? {
+            alarms: {
+              alarmNames: [...(next.alarms.alarmNames ?? [])],
+              enable: next.alarms.enable ?? false,
+              rollback: next.alarms.rollback ?? false,
+            },
+          }
+        : {}),
     };
   }
   let taskDefinition = service.taskDefinition;

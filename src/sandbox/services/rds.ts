@@ -10,6 +10,8 @@ export interface DbInstance {
   status: string;
   region: string;
   account: string;
+  /** The RDS-managed master user secret (ManageMasterUserPassword). */
+  masterUserSecretArn?: string;
 }
 
 interface DbSnapshot {
@@ -25,6 +27,8 @@ const SNAPSHOT_MS = 20_000;
 export class RdsStore {
   readonly instances = new Map<string, DbInstance>();
   readonly snapshots = new Map<string, DbSnapshot>();
+  /** The account's manual snapshot quota (AWS's default is 100). */
+  manualSnapshotQuota = 100;
 }
 
 /** AWS's rule: letters, digits and hyphens, a letter first, no trailing or double hyphen. */
@@ -81,6 +85,9 @@ function instanceXml(i: DbInstance): XmlNode {
     StorageEncrypted: true,
     DBInstanceArn: i.arn,
     DeletionProtection: true,
+    ...(i.masterUserSecretArn
+      ? { MasterUserSecret: { SecretArn: i.masterUserSecretArn, SecretStatus: 'active' } }
+      : {}),
   };
 }
 
@@ -95,6 +102,15 @@ export function rdsService(store: RdsStore, now: () => number): QueryService {
     version: '2014-10-31',
     namespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
     operations: {
+      DescribeAccountAttributes: () => ({
+        AccountQuotas: list('AccountQuota', [
+          {
+            AccountQuotaName: 'ManualSnapshots',
+            Used: store.snapshots.size,
+            Max: store.manualSnapshotQuota,
+          },
+        ]),
+      }),
       DescribeDBInstances: (params) => {
         const items = params.DBInstanceIdentifier
           ? [instance(params.DBInstanceIdentifier)]

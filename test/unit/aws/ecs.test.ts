@@ -221,6 +221,26 @@ describe('ECS services', () => {
     });
   });
 
+  it("sends the service's own deployment alarms along, so UpdateService never drops alarm-based rollback", async () => {
+    const alarms = { alarmNames: ['shop-staging-target-5xx'], enable: true, rollback: true };
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [{ serviceName: 'shop-staging-web', deploymentConfiguration: { alarms } }],
+    });
+    ecsMock.on(UpdateServiceCommand).resolves({
+      service: {
+        serviceName: 'shop-staging-web',
+        deployments: [deployment('ecs-svc/new', 'PRIMARY', 'td:42')],
+      },
+    });
+    await ecs.updateService('shop-staging', 'shop-staging-web', 'td:42');
+    expect(ecsMock.commandCalls(UpdateServiceCommand)[0]?.args[0].input.deploymentConfiguration).toEqual({
+      minimumHealthyPercent: 100,
+      maximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      alarms,
+    });
+  });
+
   it('maps a service with its deployments, events and current service deployment', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({
       services: [

@@ -81,11 +81,28 @@ describe('resolving the SHA to tag', () => {
     expect(err.message).toContain('and 3 more');
   });
 
-  it('takes --sha as given, without asking git, even when the tree is dirty', async () => {
+  it('takes a full --sha as given, without asking git, even when the tree is dirty', async () => {
     const fake = new FakeRunner(['git']);
-    const sha = 'abcdef1234567';
+    const sha = 'abcdef1234567'.padEnd(40, '0');
     expect(await resolveSha({ dir, runner: fake, env, sha })).toEqual({ sha, source: 'flag' });
     expect(fake.calls).toEqual([]);
+  });
+
+  it('expands a short --sha with git, so the image is tagged with the full SHA', async () => {
+    const head = await committedRepo();
+    expect(await resolveSha({ dir, runner, env, sha: head.slice(0, 7) })).toEqual({
+      sha: head,
+      source: 'flag',
+    });
+  });
+
+  it('refuses a short --sha git cannot expand, asking for the full SHA (never tags a short one)', async () => {
+    await committedRepo();
+    const err = await failure(resolveSha({ dir, runner, env, sha: 'abcdef1' }));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe(
+      '--sha abcdef1: give the full 40-character SHA; images are tagged with it so that deploy and promote find them',
+    );
   });
 
   it('rejects a --sha that is not 7-40 lowercase hex (exit 2)', async () => {

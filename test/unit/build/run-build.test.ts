@@ -114,6 +114,7 @@ describe('runBuild', () => {
       env: 'staging',
       sha: SHA,
       digest: DIGEST,
+      meaning: 'built and pushed to shop-staging; nothing was deployed',
     });
     expect(result()).toEqual(out);
     expect(steps('done')).toEqual(['resolve', 'build', 'push']);
@@ -181,6 +182,7 @@ describe('runBuild', () => {
     );
     const out = await runBuild(deps(runner), request());
     expect(out).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(out.meaning).toBe('the build failed: no image was pushed and no environment was changed');
     expect(out.reason).toContain('exit code 125');
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
     expect(steps('failed')).toEqual(['build']);

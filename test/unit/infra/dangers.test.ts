@@ -156,6 +156,28 @@ describe('dangerous changes', () => {
     ]);
   });
 
+  it.each([
+    ['name', { name: 'shop-staging-api' }],
+    ['cluster', { cluster: 'arn:aws:ecs:eu-west-1:111111111111:cluster/other' }],
+    ['launchType', { launchType: 'EC2' }],
+  ])('flags replacing the ECS service (changing %s) as reverting the release', (property, change) => {
+    const inputs = {
+      name: 'shop-staging-web',
+      cluster: 'arn:aws:ecs:eu-west-1:111111111111:cluster/shop-staging',
+      launchType: 'FARGATE',
+      desiredCount: 1,
+    };
+    const options = { ignoreChanges: ['taskDefinition'], protect: true };
+    const dangers = dangersOf(
+      [resource(SERVICE, 'web', inputs, options)],
+      [resource(SERVICE, 'web', { ...inputs, ...change }, options)],
+    );
+    expect(dangers).toEqual([expect.objectContaining({ level: 'danger', code: 'replace-service' })]);
+    expect(dangers[0]?.message).toContain(`changing ${property} forces a new one`);
+    expect(dangers[0]?.message).toContain('its bootstrap revision');
+    expect(dangers[0]?.message).toContain('reverting the release ferry deployed');
+  });
+
   it('flags the ECS service no longer ignoring its task definition', () => {
     const before = resource(SERVICE, 'web', { desiredCount: 1 }, { ignoreChanges: ['taskDefinition'] });
     const after = resource(SERVICE, 'web', { desiredCount: 1 });

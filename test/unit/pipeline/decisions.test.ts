@@ -211,4 +211,18 @@ describe('chooseRollbackTarget', () => {
     expect(chooseRollbackTarget(ledger, {}, 'd'.repeat(40))).toHaveProperty('problem');
     expect(chooseRollbackTarget([], {})).toHaveProperty('problem');
   });
+  it('refuses a short SHA that starts several released SHAs, naming them', () => {
+    const twins = [
+      entry(6, `abcdef1${'1'.repeat(33)}`, 'deployed', 'td:6'),
+      entry(5, `abcdef1${'2'.repeat(33)}`, 'deployed', 'td:5'),
+    ];
+    const choice = chooseRollbackTarget([...twins, ...ledger], {}, 'abcdef1');
+    expect(choice).toEqual({
+      problem: `--to abcdef1 is ambiguous: it starts 2 released SHAs: ${twins[0]!.sha}, ${twins[1]!.sha}; give more characters`,
+    });
+    // The same SHA released twice is one release to go back to, not an ambiguity.
+    expect(chooseRollbackTarget([twins[0]!, { ...twins[0]!, version: 7 }], {}, 'abcdef1')).toMatchObject({
+      found: { sha: twins[0]!.sha },
+    });
+  });
 });

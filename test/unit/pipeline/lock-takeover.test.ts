@@ -3,7 +3,6 @@ import { acquireLock, type LockValue } from '../../../src/pipeline/lock.ts';
 import type { ParameterStore } from '../../../src/pipeline/ports.ts';
 import { FakeClock } from '../../support/fakes.ts';
 
-const NAME = '/ferry/shop/staging/lock';
 const who = { owner: 'alice@laptop', runId: 'run-a', sha: 'a'.repeat(40), ttlMs: 60_000 };
 
 const lock = (runId: string, expiresAt: string): LockValue => ({

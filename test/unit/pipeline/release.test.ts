@@ -63,12 +63,14 @@ describe('runRelease (deploy)', () => {
       'startedAt',
       'finishedAt',
       'steps',
+      'kind',
     ]);
     expect(Object.keys(record).slice(10)).toEqual(['services']);
     expect(record.services).toEqual([
       { name: SERVICE, taskDefinitionArn: record.taskDefinitionArn, previousTaskDefinitionArn: f.oldArn },
     ]);
     expect(record).toMatchObject({
+      kind: 'deploy',
       sha: NEW_SHA,
       digest: f.newDigest,
       previousTaskDefinitionArn: f.oldArn,

@@ -78,12 +78,24 @@ export function natMonthlyCostUsd(natCount: number): number {
   return Math.round(natCount * NAT_GATEWAY_HOURLY_USD * HOURS_PER_MONTH * 100) / 100;
 }
 
+/**
+ * Subnets are a sixteenth of the VPC (prefix + 4), and an ALB needs subnets of
+ * at least /27 with 8 free addresses: a /24 VPC would give /28 subnets that
+ * AWS accepts, and then CreateLoadBalancer fails.
+ */
+export const MAX_VPC_PREFIX = 23;
+
 function parseCidr(cidr: string): { base: number; prefix: number } {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   const octets = match?.slice(1, 5).map(Number) ?? [];
   const prefix = Number(match?.[5]);
-  if (!match || octets.some((o) => o > 255) || prefix < 16 || prefix > 24) {
-    throw new Error(`\`cidrBlock\` must be an IPv4 range from /16 to /24, such as 10.0.0.0/16, got ${cidr}`);
+  if (!match || octets.some((o) => o > 255) || prefix < 16 || prefix > MAX_VPC_PREFIX) {
+    throw new Error(
+      `\`cidrBlock\` must be an IPv4 range from /16 to /${MAX_VPC_PREFIX}, such as 10.0.0.0/16, got ${cidr}` +
+        (match && prefix > MAX_VPC_PREFIX && prefix <= 28
+          ? ` (its subnets would be /${prefix + 4}; an ALB needs subnets of /27 or larger)`
+          : ''),
+    );
   }
   const base = octets.reduce((acc, o) => acc * 256 + o, 0);
   const mask = 2 ** (32 - prefix);
@@ -114,6 +126,11 @@ export class Network extends pulumi.ComponentResource {
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly natGatewayCount: number;
+  /**
+   * The private subnets' NAT routes: tasks in those subnets pull images and reach AWS
+   * through them, so whatever runs there depends on these.
+   */
+  readonly privateRouting: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('ferry:stacks:Network', name, {}, opts);
@@ -123,6 +140,7 @@ export class Network extends pulumi.ComponentResource {
     this.publicSubnetIds = created.publicSubnets.map((s) => s.id);
     this.privateSubnetIds = created.privateSubnets.map((s) => s.id);
     this.natGatewayCount = created.natGateways.length;
+    this.privateRouting = created.privateRouting;
     this.registerOutputs({ vpcId: this.vpcId });
   }
 }
@@ -174,6 +192,7 @@ function createNetwork(args: NormalizedNetworkArgs, parent: pulumi.Resource) {
     );
   });
 
+  const privateRouting: pulumi.Resource[] = [];
   const privateSubnets = cidrs.private.map((cidrBlock, i) => {
     const subnet = new aws.ec2.Subnet(
       `${args.name}-private-${i}`,
@@ -195,15 +214,16 @@ function createNetwork(args: NormalizedNetworkArgs, parent: pulumi.Resource) {
       },
       opts,
     );
-    new aws.ec2.RouteTableAssociation(
+    const association = new aws.ec2.RouteTableAssociation(
       `${args.name}-private-${i}`,
       { subnetId: subnet.id, routeTableId: routes.id },
       opts,
     );
+    privateRouting.push(routes, association);
     return subnet;
   });
 
-  return { vpc, publicSubnets, privateSubnets, natGateways };
+  return { vpc, publicSubnets, privateSubnets, natGateways, privateRouting };
 }
 
 function zoneAt(names: string[], i: number): string {

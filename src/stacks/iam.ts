@@ -46,6 +46,8 @@ export const WILDCARD_RESOURCE_ACTIONS: readonly string[] = [
   // Every elasticloadbalancing Describe* action is account-wide.
   'elasticloadbalancing:DescribeTargetHealth',
   'elasticloadbalancing:DescribeTargetGroups',
+  // The account's RDS quotas.
+  'rds:DescribeAccountAttributes',
 ];
 
 export const toList = (v: string | string[] | undefined): string[] =>

@@ -2,6 +2,13 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type PolicyDocument, statement } from './iam.ts';
 
+/**
+ * The bootstrap placeholder: Google's sample app answers 200 on every path and
+ * listens on `$PORT`, so the ALB health check passes before the first release
+ * (nginx would answer 404 on /health and leave the unhealthy-hosts alarm in ALARM).
+ */
+export const DEFAULT_INITIAL_IMAGE = 'us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0';
+
 /** Fargate CPU units and the memory sizes (MiB) each allows. */
 const FARGATE_SIZES: Record<number, readonly number[]> = {
   256: [512, 1024, 2048],
@@ -66,7 +73,10 @@ export interface ServiceArgs {
   accountId: pulumi.Input<string>;
   /**
    * The image of the first task definition revision; ferry's first deploy replaces it.
-   * @default "public.ecr.aws/nginx/nginx-unprivileged:stable-alpine"
+   * It must answer the health check path with 200 on `PORT`, or the unhealthy-hosts
+   * alarm is in ALARM before the first deploy (and that deploy runs without
+   * alarm-based rollback). It must need no `command`: ferry's revisions keep it.
+   * @default "us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0" (200 on every path, listens on `PORT`)
    */
   initialImage?: string;
   /**
@@ -121,6 +131,15 @@ export interface ServiceArgs {
    */
   worker?: WorkerArgs;
   /**
+   * Protect the ECS service from deletion and replacement. A new `name`, `cluster`
+   * or `launchType` forces a new service, created with the task definition the
+   * stack knows (its bootstrap revision; `ignoreChanges` keeps that one, not
+   * ferry's): it would silently put the bootstrap image back in place of the release. Unprotect on purpose
+   * (`pulumi state unprotect`) to replace or destroy it, then run `ferry deploy`.
+   * @default true
+   */
+  protect?: boolean;
+  /**
    * Tags added to every resource.
    * @default {}
    */
@@ -171,7 +190,7 @@ export function normalizeServiceArgs(args: ServiceArgs): NormalizedServiceArgs {
     ...args,
     ...(worker ? { worker } : { worker: undefined }),
     dependsOn: args.dependsOn ?? [],
-    initialImage: args.initialImage ?? 'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine',
+    initialImage: args.initialImage ?? DEFAULT_INITIAL_IMAGE,
     containerName: args.containerName ?? 'web',
     containerPort: args.containerPort ?? 8080,
     cpu,
@@ -181,6 +200,7 @@ export function normalizeServiceArgs(args: ServiceArgs): NormalizedServiceArgs {
     logRetentionDays: args.logRetentionDays ?? 30,
     containerInsights: args.containerInsights ?? false,
     alarm5xxThreshold: args.alarm5xxThreshold ?? 10,
+    protect: args.protect ?? true,
     tags: args.tags ?? {},
   };
 }
@@ -244,6 +264,8 @@ export function containerDefinitions(c: ContainerInputs) {
         { name: 'DATABASE_PORT', value: String(c.database.port) },
         { name: 'DATABASE_NAME', value: c.database.name },
         { name: 'DATABASE_USER', value: c.database.username },
+        // RDS rotates the password; a running task re-reads it from here (the task role may).
+        { name: 'DATABASE_SECRET_ARN', value: c.database.secretArn },
       ],
       secrets: [{ name: 'DATABASE_PASSWORD', valueFrom: passwordSecretRef(c.database.secretArn) }],
       logConfiguration: {
@@ -311,6 +333,18 @@ export function executionRolePolicy(scope: {
   };
 }
 
+/**
+ * What the application may do: read the current database password. RDS rotates
+ * its managed secret weekly and ECS injects secrets only at task start, so a
+ * running task re-reads the secret when the database refuses the old password.
+ */
+export function taskRolePolicy(secretArn: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [statement('DatabaseSecret', ['secretsmanager:GetSecretValue'], [secretArn])],
+  };
+}
+
 /** The ECS cluster, task family and service behind the ALB, with deployment alarms. */
 export class Service extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
@@ -374,7 +408,7 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
     { name: `${args.name}-execution`, assumeRolePolicy: trust, tags: args.tags },
     opts,
   );
-  new aws.iam.RolePolicy(
+  const executionPolicy = new aws.iam.RolePolicy(
     `${args.name}-execution`,
     {
       role: executionRole.name,
@@ -386,10 +420,20 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
     },
     opts,
   );
-  // The application's own AWS permissions go here; it starts with none.
+  // The application's own AWS permissions go here; it starts with reading the database secret.
   const taskRole = new aws.iam.Role(
     `${args.name}-task`,
     { name: `${args.name}-task`, assumeRolePolicy: trust, tags: args.tags },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${args.name}-task`,
+    {
+      role: taskRole.name,
+      policy: pulumi
+        .output(args.database.secretArn)
+        .apply((secretArn) => JSON.stringify(taskRolePolicy(secretArn))),
+    },
     opts,
   );
 
@@ -429,6 +473,8 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
   );
 
   const alarms = createDeploymentAlarms(args, parent);
+  // Without the execution policy in place, the first tasks cannot pull their image or write
+  // logs; without the NAT routes (in `dependsOn`) they cannot reach ECR.
   const service = new aws.ecs.Service(
     web,
     {
@@ -457,10 +503,15 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
       waitForSteadyState: false,
       tags: args.tags,
     },
-    { ...opts, dependsOn: args.dependsOn, ignoreChanges: [...SERVICE_IGNORE_CHANGES] },
+    {
+      ...opts,
+      dependsOn: [executionPolicy, ...args.dependsOn],
+      ignoreChanges: [...SERVICE_IGNORE_CHANGES],
+      protect: args.protect,
+    },
   );
   const worker = args.worker
-    ? createWorker(args, args.worker, { cluster, executionRole, taskRole, web }, parent)
+    ? createWorker(args, args.worker, { cluster, executionRole, executionPolicy, taskRole, web }, parent)
     : undefined;
   return { cluster, logGroup, executionRole, taskRole, taskDefinition, service, worker };
 }
@@ -473,7 +524,13 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
 function createWorker(
   args: NormalizedServiceArgs,
   worker: NormalizedWorkerArgs,
-  shared: { cluster: aws.ecs.Cluster; executionRole: aws.iam.Role; taskRole: aws.iam.Role; web: string },
+  shared: {
+    cluster: aws.ecs.Cluster;
+    executionRole: aws.iam.Role;
+    executionPolicy: pulumi.Resource;
+    taskRole: aws.iam.Role;
+    web: string;
+  },
   parent: pulumi.Resource,
 ) {
   const opts = { parent };
@@ -533,7 +590,12 @@ function createWorker(
       waitForSteadyState: false,
       tags: args.tags,
     },
-    { ...opts, ignoreChanges: [...SERVICE_IGNORE_CHANGES] },
+    {
+      ...opts,
+      dependsOn: [shared.executionPolicy],
+      ignoreChanges: [...SERVICE_IGNORE_CHANGES],
+      protect: args.protect,
+    },
   );
   return { taskDefinition, service };
 }
@@ -552,6 +614,17 @@ export function deploymentAlarmMetrics(threshold5xx: number) {
   ] as const;
 }
 
+/**
+ * How many one-minute periods in breach fail a deployment. A new task is an
+ * unhealthy target while it boots (ECS ignores that during the grace period,
+ * CloudWatch does not), so the unhealthy-hosts alarm waits out the grace
+ * period plus two minutes; 5xx alarms keep 2 of 2.
+ */
+export function alarmWindow(suffix: string, gracePeriodSeconds: number) {
+  const periods = suffix === 'unhealthy-hosts' ? Math.ceil(gracePeriodSeconds / 60) + 2 : 2;
+  return { evaluationPeriods: periods, datapointsToAlarm: periods };
+}
+
 function createDeploymentAlarms(args: NormalizedServiceArgs, parent: pulumi.Resource) {
   return deploymentAlarmMetrics(args.alarm5xxThreshold).map(
     (metric) =>
@@ -563,8 +636,7 @@ function createDeploymentAlarms(args: NormalizedServiceArgs, parent: pulumi.Reso
           metricName: metric.metricName,
           statistic: metric.statistic,
           period: 60,
-          evaluationPeriods: 2,
-          datapointsToAlarm: 2,
+          ...alarmWindow(metric.suffix, args.healthCheckGracePeriodSeconds),
           threshold: metric.threshold,
           comparisonOperator: 'GreaterThanOrEqualToThreshold',
           treatMissingData: 'notBreaching',

@@ -35,6 +35,8 @@ export interface DeployScope {
   taskRoleArn: string;
   databaseArn: string;
   logGroupArn: string;
+  /** The deploy role's own name: `ferry doctor` simulates its policy (iam:SimulatePrincipalPolicy on itself). */
+  roleName?: string;
 }
 
 export interface DeployAccessArgs {
@@ -221,6 +223,25 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       [s.logGroupArn, `${s.logGroupArn}:*`],
     ),
   ];
+  // ferry warns (and `ferry doctor` fails) when a deployment alarm is already in ALARM.
+  statements.push(
+    statement(
+      'DeploymentAlarms',
+      ['cloudwatch:DescribeAlarms'],
+      [`arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${s.clusterName}-*`],
+    ),
+    // `ferry doctor`: the manual snapshot quota (no resource type) and this role's own permissions.
+    statement('SnapshotQuota', ['rds:DescribeAccountAttributes'], ['*']),
+  );
+  if (s.roleName) {
+    statements.push(
+      statement(
+        'Preflight',
+        ['iam:SimulatePrincipalPolicy'],
+        [`arn:${s.partition}:iam::${s.accountId}:role/${s.roleName}`],
+      ),
+    );
+  }
   if (s.promoteSourceRepositoryArns.length > 0) {
     statements.push(
       statement(
@@ -278,7 +299,9 @@ function createDeployAccess(args: NormalizedDeployAccessArgs, parent: pulumi.Res
     `${args.name}-deploy`,
     {
       role: role.name,
-      policy: pulumi.output(args.scope).apply((scope) => JSON.stringify(deployPolicy(scope))),
+      policy: pulumi
+        .output(args.scope)
+        .apply((scope) => JSON.stringify(deployPolicy({ ...scope, roleName: `${args.name}-deploy` }))),
     },
     opts,
   );

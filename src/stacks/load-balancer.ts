@@ -70,10 +70,21 @@ export interface NormalizedLoadBalancerArgs {
   tags: Record<string, string>;
 }
 
+/**
+ * Target group names are limited to 32 characters, and Pulumi auto-names this
+ * one `<name>-web` plus `-` and 7 random characters: `name` may have 20.
+ */
+export const MAX_TARGET_GROUP_PREFIX = 32 - '-web'.length - 8;
+
 export function normalizeLoadBalancerArgs(args: LoadBalancerArgs): NormalizedLoadBalancerArgs {
   if (args.name.length > 32) {
     throw new Error(
       `\`name\` must have at most 32 characters for an ALB, got ${args.name} (${args.name.length})`,
+    );
+  }
+  if (args.name.length > MAX_TARGET_GROUP_PREFIX) {
+    throw new Error(
+      `\`name\` must have at most ${MAX_TARGET_GROUP_PREFIX} characters: the target group is auto-named \`<name>-web-<7 random>\` within AWS's 32, got ${args.name} (${args.name.length}); shorten the app or environment name`,
     );
   }
   const healthCheckPath = args.healthCheckPath ?? '/health';

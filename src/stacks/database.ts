@@ -37,7 +37,7 @@ export interface DatabaseArgs {
    */
   allocatedStorage?: number;
   /**
-   * Storage autoscaling ceiling in GiB.
+   * Storage autoscaling ceiling in GiB: greater than `allocatedStorage`, or 0 for no autoscaling.
    * @default 100
    */
   maxAllocatedStorage?: number;
@@ -135,9 +135,10 @@ export function normalizeDatabaseArgs(args: DatabaseArgs): NormalizedDatabaseArg
   }
   const allocatedStorage = args.allocatedStorage ?? 20;
   const maxAllocatedStorage = args.maxAllocatedStorage ?? 100;
-  if (maxAllocatedStorage < allocatedStorage) {
+  // RDS refuses a ceiling equal to the allocation: autoscaling needs room above it (0 turns it off).
+  if (maxAllocatedStorage !== 0 && maxAllocatedStorage <= allocatedStorage) {
     throw new Error(
-      `\`maxAllocatedStorage\` (${maxAllocatedStorage}) must be at least \`allocatedStorage\` (${allocatedStorage})`,
+      `\`maxAllocatedStorage\` (${maxAllocatedStorage}) must be greater than \`allocatedStorage\` (${allocatedStorage}), or 0 to turn storage autoscaling off`,
     );
   }
   return {
@@ -159,9 +160,15 @@ export function normalizeDatabaseArgs(args: DatabaseArgs): NormalizedDatabaseArg
   };
 }
 
-/** The snapshot RDS takes when the instance is deleted (unless skipped). */
-export function finalSnapshotIdentifier(name: string): string {
-  return `${name}-final`;
+/**
+ * The snapshot RDS takes when the instance is deleted (unless skipped):
+ * `<name>-final-<yyyymmddhhmmss>` of when the instance was created. A fixed id
+ * would make the second deletion of an instance of that name fail (the first
+ * final snapshot still exists); `ignoreChanges` keeps the id of each instance.
+ */
+export function finalSnapshotIdentifier(name: string, createdAt: Date): string {
+  const stamp = createdAt.toISOString().replace(/\D/g, '').slice(0, 14);
+  return `${name}-final-${stamp}`;
 }
 
 /** RDS PostgreSQL in private subnets with its master password managed in Secrets Manager. */
@@ -223,7 +230,9 @@ function createDatabase(args: NormalizedDatabaseArgs, parent: pulumi.Resource): 
       backupRetentionPeriod: args.backupRetentionDays,
       copyTagsToSnapshot: true,
       skipFinalSnapshot: args.skipFinalSnapshot,
-      finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : finalSnapshotIdentifier(args.name),
+      finalSnapshotIdentifier: args.skipFinalSnapshot
+        ? undefined
+        : finalSnapshotIdentifier(args.name, new Date()),
       performanceInsightsEnabled: args.performanceInsights,
       performanceInsightsRetentionPeriod: args.performanceInsights ? 7 : undefined,
       autoMinorVersionUpgrade: true,
@@ -232,6 +241,7 @@ function createDatabase(args: NormalizedDatabaseArgs, parent: pulumi.Resource): 
       applyImmediately: false,
       tags: args.tags,
     },
-    { parent },
+    // Set once per instance: a later `pulumi up` must not rename the final snapshot.
+    { parent, ignoreChanges: ['finalSnapshotIdentifier'] },
   );
 }
