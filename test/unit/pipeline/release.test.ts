@@ -63,9 +63,8 @@ describe('runRelease (deploy)', () => {
       'startedAt',
       'finishedAt',
       'steps',
-      'kind',
     ]);
-    expect(Object.keys(record).slice(10)).toEqual(['services']);
+    expect(Object.keys(record).slice(10)).toEqual(['kind', 'services']);
     expect(record.services).toEqual([
       { name: SERVICE, taskDefinitionArn: record.taskDefinitionArn, previousTaskDefinitionArn: f.oldArn },
     ]);
