@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The sandbox's world comes from the stacks: generate it once per run (cached across runs).
+    globalSetup: ['test/support/stack-worlds.ts'],
   },
 });

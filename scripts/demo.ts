@@ -58,6 +58,7 @@ async function createApp(dir: string): Promise<void> {
           production: {
             roleArn: 'arn:aws:iam::222222222222:role/shop-production-deploy',
             promoteFrom: 'staging',
+            promoteFromRoleArn: 'arn:aws:iam::111111111111:role/shop-staging-promote-source',
           },
         },
       },
@@ -90,6 +91,7 @@ try {
     join(storage, 'storage.conf'),
     `[storage]\ndriver = "vfs"\ngraphroot = "${join(storage, 'root')}"\nrunroot = "${join(storage, 'run')}"\n`,
   );
+  const oidcUrl = (sub: string) => `${sandbox.endpoint}/_sandbox/oidc/token?sub=${encodeURIComponent(sub)}`;
   const env = {
     ...process.env,
     AWS_ENDPOINT_URL: sandbox.endpoint,
@@ -100,6 +102,16 @@ try {
     CONTAINERS_STORAGE_CONF: join(storage, 'storage.conf'),
     BUILDAH_ISOLATION: 'chroot',
     TMPDIR: storage,
+    // As in the deploy workflow on a push to main: ferry exchanges this job's OIDC token for the
+    // staging deploy role, and the sandbox holds every call to that role's policy.
+    ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl('repo:acme/shop:ref:refs/heads/main'),
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'demo',
+  };
+  // As in the production job (GitHub environment "production"): its token assumes production's deploy
+  // role, and staging is read through staging's read-only promotion source role.
+  const production = {
+    ...env,
+    ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl('repo:acme/shop:environment:production'),
   };
   const poll = ['--poll-interval', '500ms'];
   const good = await git(app, 'rev-parse', 'HEAD');
@@ -114,7 +126,7 @@ try {
 
   say('promote what staging runs to production: staging is checked live, then copy and snapshot run at once');
   expect(
-    await runFerry(['promote', '--from', 'staging', '--to', 'production', ...poll], env, app),
+    await runFerry(['promote', '--from', 'staging', '--to', 'production', ...poll], production, app),
     0,
     'production runs the exact image staging ran',
   );
@@ -135,15 +147,15 @@ try {
 
   say(`promote again: staging runs ${good.slice(0, 7)} again, which production already runs`);
   expect(
-    await runFerry(['promote', '--from', 'staging', '--to', 'production', ...poll], env, app),
+    await runFerry(['promote', '--from', 'staging', '--to', 'production', ...poll], production, app),
     0,
     'nothing to do, nothing changed',
   );
 
   say('status and history: what runs where, and the production ledger');
   await runFerry(['status', 'staging'], env, app);
-  await runFerry(['status', 'production'], env, app);
-  await runFerry(['history', 'production'], env, app);
+  await runFerry(['status', 'production'], production, app);
+  await runFerry(['history', 'production'], production, app);
   process.exitCode = outcomes.every(Boolean) ? 0 : 1;
 } finally {
   await sandbox.stop();

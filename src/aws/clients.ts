@@ -31,6 +31,22 @@ export interface ClientSettings {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
+ * Every AWS request has a bound: a connection that is accepted and never
+ * answered ends in a TimeoutError (retried like any network error) instead of a
+ * hang. `requestTimeout` is the socket's idle time, so a long upload that keeps
+ * sending is not cut. FERRY_AWS_REQUEST_TIMEOUT overrides it (tests, slow links).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const CONNECTION_TIMEOUT_MS = 5_000;
+
+export function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const text = env.FERRY_AWS_REQUEST_TIMEOUT?.trim();
+  const match = text ? /^(\d+)(ms|s)$/.exec(text) : null;
+  if (!match) return DEFAULT_REQUEST_TIMEOUT_MS;
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+}
+
+/**
  * SDK service ids, which also name the service-specific endpoint variables
  * (`AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`, ...).
  */
@@ -88,6 +104,12 @@ export function clientConfig(service: ServiceKey, settings: ClientSettings) {
     retryMode: 'standard',
     maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     customUserAgent: `ferry/${ferryVersion()}`,
+    requestHandler: {
+      requestTimeout: requestTimeoutMs(env),
+      connectionTimeout: Math.min(CONNECTION_TIMEOUT_MS, requestTimeoutMs(env)),
+      // Without it the SDK only logs a warning when the timeout passes, and waits on.
+      throwOnRequestTimeout: true,
+    },
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(endpoint ? { endpoint } : {}),
   };

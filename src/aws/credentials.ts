@@ -8,6 +8,7 @@ import {
   AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
   type Credentials,
+  GetCallerIdentityCommand,
   type STSClient,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -48,13 +49,20 @@ const STS_SESSION_NAME = /[^\w+=,.@-]/g;
 
 /** `ferry-<environment>-<run id in CI, else user>`, reduced to STS's charset and 64 characters. */
 export function roleSessionName(environment: string | undefined, env: NodeJS.ProcessEnv): string {
-  const who =
-    (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) ||
-    env.USER ||
-    env.USERNAME ||
-    env.LOGNAME ||
-    'local';
+  const who = (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) || localUser(env);
   return sanitizeSessionName(['ferry', environment, who].filter(Boolean).join('-'));
+}
+
+function localUser(env: NodeJS.ProcessEnv): string {
+  return env.USER || env.USERNAME || env.LOGNAME || 'local';
+}
+
+/**
+ * Who runs ferry outside GitHub Actions, as the source identity the stacks' roles require of
+ * people (`operatorPrincipals`): CloudTrail records it on every call of the session.
+ */
+export function sourceIdentity(env: NodeJS.ProcessEnv): string {
+  return sanitizeSessionName(localUser(env).replace(/^aws:/i, ''));
 }
 
 export function sanitizeSessionName(name: string): string {
@@ -128,13 +136,19 @@ export function createCredentials(options: CredentialsOptions): AwsCredentialIde
               RoleArn: roleArn,
               RoleSessionName: sessionName,
               DurationSeconds: durationSeconds,
+              SourceIdentity: sourceIdentity(options.env),
             }),
           );
           return toIdentity(out.Credentials, roleArn, mask);
         } catch (err) {
-          throw assumeFailed(err, options.env.AWS_ENDPOINT_URL, roleArn, secretsOf(staticKeys), [
-            `Check that the role's trust policy allows the identity ferry starts from (\`aws sts get-caller-identity\`) to call sts:AssumeRole, and that this identity's own policy allows sts:AssumeRole on ${roleArn}.`,
-          ]);
+          const caller = await callerArn(baseSts());
+          throw assumeFailed(
+            err,
+            options.env.AWS_ENDPOINT_URL,
+            roleArn,
+            secretsOf(staticKeys),
+            operatorHints(roleArn, caller, options.environment),
+          );
         }
       };
   return renewing(assume, options.now ?? (() => new Date()));
@@ -185,6 +199,34 @@ function toIdentity(
     ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
     ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
   };
+}
+
+/** The identity ferry started from, to name in the fix; undefined when even that call fails. */
+async function callerArn(sts: STSClient): Promise<string | undefined> {
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stacks' deploy roles trust GitHub's OIDC provider, and people only when the stack lists them:
+ * say exactly which setting to change, with this caller's ARN.
+ */
+export function operatorHints(roleArn: string, caller: string | undefined, environment?: string): string[] {
+  const who = caller ? `\`${principalOf(caller)}\`` : 'your identity (`aws sts get-caller-identity`)';
+  const stackFile = `Pulumi.${environment ?? '<env>'}.yaml`;
+  return [
+    `The ferry stacks' deploy roles trust GitHub Actions, and people only when listed: add ${who} to \`ferry-stacks:operatorPrincipals\` (comma-separated) in stacks/${stackFile}, then run \`pulumi up\`. ferry sends your user name as the source identity that trust requires.`,
+    `For a role not made by the ferry stacks: its trust policy must allow this identity sts:AssumeRole and sts:SetSourceIdentity, and the identity's own policy must allow sts:AssumeRole on ${roleArn}.`,
+  ];
+}
+
+/** An assumed-role session ARN names its role: trust policies list the role, not the session. */
+function principalOf(arn: string): string {
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : arn;
 }
 
 function webIdentityHints(subject: string | undefined): string[] {

@@ -15,7 +15,11 @@ export interface FetchTokenOptions {
   attempts?: number;
   /** Base delay of the exponential backoff; each wait is a random fraction of it ("full jitter"). */
   baseDelayMs?: number;
+  /** How long one request may take before it is abandoned (and retried); default 10 s. */
+  timeoutMs?: number;
 }
+
+export const OIDC_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The request URL and token the runner provides, or undefined outside a job that may ask for one. */
 export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest | undefined {
@@ -46,6 +50,7 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
   const random = options.random ?? Math.random;
   const attempts = options.attempts ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 300;
+  const timeoutMs = options.timeoutMs ?? OIDC_REQUEST_TIMEOUT_MS;
   const url = withAudience(request.requestUrl);
   let lastProblem = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -54,9 +59,13 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
     try {
       response = await doFetch(url, {
         headers: { Authorization: `Bearer ${request.requestToken}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      lastProblem = `network error (${err instanceof Error ? err.message : String(err)})`;
+      lastProblem =
+        (err as Error)?.name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000}s (timed out)`
+          : `network error (${err instanceof Error ? err.message : String(err)})`;
       continue;
     }
     if (response.ok) {

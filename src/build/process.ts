@@ -22,7 +22,12 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when the process was killed because it ran past `timeoutMs`. */
+  timedOut?: boolean;
 }
+
+/** After the timeout's SIGTERM, how long a process gets before SIGKILL. */
+const KILL_GRACE_MS = 10_000;
 
 export interface ProcessRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
@@ -42,8 +47,16 @@ export function nodeProcessRunner(): ProcessRunner {
           env: options.env,
           stdio: ['ignore', 'pipe', 'pipe'],
           ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
         });
+        let timedOut = false;
+        let killer: NodeJS.Timeout | undefined;
+        const timer = options.timeoutMs
+          ? setTimeout(() => {
+              timedOut = true;
+              child.kill('SIGTERM');
+              killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+            }, options.timeoutMs)
+          : undefined;
         const out = { stdout: '', stderr: '' };
         const partial = { stdout: '', stderr: '' };
         const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
@@ -61,6 +74,8 @@ export function nodeProcessRunner(): ProcessRunner {
           if (err.name !== 'AbortError') failedToStart = err;
         });
         child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          clearTimeout(killer);
           for (const stream of ['stdout', 'stderr'] as const) {
             if (partial[stream].trim() !== '') options.onLine?.(partial[stream], stream);
           }
@@ -69,7 +84,7 @@ export function nodeProcessRunner(): ProcessRunner {
             resolve({ code: 127, stdout: out.stdout, stderr: `${out.stderr}${failedToStart.message}` });
             return;
           }
-          resolve({ code: code ?? 128 + signalNumber(signal), ...out });
+          resolve({ code: code ?? 128 + signalNumber(signal), ...out, ...(timedOut ? { timedOut } : {}) });
         });
       }),
     which: async (command, env = {}) => {

@@ -152,15 +152,25 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
   }
 }
 
+/** A build, push or login that runs longer than this is stuck (a hung registry, a wedged daemon). */
+export const BUILDER_TIMEOUT_MS = 60 * 60_000;
+
 /** Runs one builder command, streaming its lines as log events with any secret blanked out. */
 async function execute(deps: BuildDeps, cmd: BuilderCommand, secrets: string[]): Promise<string> {
   deps.emit({ type: 'log', level: 'debug', message: `$ ${cmd.command} ${cmd.args.join(' ')}` });
   const res = await deps.runner.run(cmd.command, cmd.args, {
     env: { ...deps.env, ...cmd.env },
     signal: deps.signal,
+    timeoutMs: BUILDER_TIMEOUT_MS,
     onLine: (line) =>
       deps.emit({ type: 'log', level: 'info', message: `${cmd.command}: ${redact(line, secrets)}` }),
   });
+  if (res.timedOut) {
+    throw new FerryError(
+      `${cmd.command} ${cmd.args[0]} did not finish within ${BUILDER_TIMEOUT_MS / 60_000}m; ferry stopped it${lastLine(res.stderr, secrets)}`,
+      ExitCode.ReleaseFailed,
+    );
+  }
   if (res.code !== 0) {
     throw new FerryError(
       `${cmd.command} ${cmd.args[0]} failed with exit code ${res.code}${lastLine(res.stderr, secrets)}`,

@@ -10,6 +10,7 @@ import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } f
 import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
+import { isValidName, NAME_RULE } from '../config/names.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import { isFerryError, usageError } from '../errors.ts';
 import { checkMigrations } from '../migrations/check.ts';
@@ -46,8 +47,7 @@ export async function loadSetup(ctx: CliContext, env: string | undefined): Promi
   const timeoutMs = parseDuration(g.timeout ?? DEFAULT_TIMEOUT, '--timeout');
   const config = await loadConfig(resolve(ctx.cwd, g.config));
   const app = g.app ?? config.app;
-  if (!/^[a-z][a-z0-9-]{0,39}$/.test(app))
-    throw usageError(`--app: "${app}" is not an app name; use lowercase letters, digits and hyphens`);
+  if (!isValidName(app)) throw usageError(`--app: "${app}" is not an app name; ${NAME_RULE}`);
   const region = g.region ?? config.region;
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
     throw usageError(`--region: "${region}" is not an AWS region, such as eu-west-1`);
@@ -104,7 +104,43 @@ export async function loadDescriptor(ctx: CliContext, setup: Setup, ports: Ports
       `descriptor: it describes ${descriptor.app}/${descriptor.environment}, not ${setup.app}/${setup.env}; check --app, the environment name and --descriptor`,
     );
   }
+  checkDescriptorTrust(descriptor, setup.region, ctx.env);
   return descriptor;
+}
+
+/**
+ * The descriptor names where ferry pushes images and sends registry
+ * credentials: it must point at ECR of its own account and region (or, against
+ * a local endpoint such as the sandbox, at a loopback registry), in the
+ * config's region. Checked before any credentials reach a registry.
+ */
+export function checkDescriptorTrust(descriptor: Descriptor, region: string, env: NodeJS.ProcessEnv): void {
+  if (descriptor.region !== region) {
+    throw usageError(
+      `descriptor: region is ${descriptor.region}, but ferry works in ${region} (the config's region or --region); fix the descriptor or the region`,
+    );
+  }
+  const host = descriptor.repository.uri.split('/')[0] ?? '';
+  const ecr = `${descriptor.accountId}.dkr.ecr.${descriptor.region}.amazonaws.com`;
+  if (host === ecr || host === `${ecr}.cn`) return;
+  if (isLoopbackHost(host) && isLoopbackUrl(env.AWS_ENDPOINT_URL)) return;
+  throw usageError(
+    `descriptor: repository.uri ${JSON.stringify(descriptor.repository.uri)} is not in ECR of account ${descriptor.accountId} in ${descriptor.region}; use ${ecr}/${descriptor.repository.name}`,
+  );
+}
+
+function isLoopbackHost(hostPort: string): boolean {
+  const host = hostPort.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    return isLoopbackHost(new URL(url).host);
+  } catch {
+    return false;
+  }
 }
 
 async function readDescriptorParameter(
@@ -188,9 +224,9 @@ export function envArgument(args: unknown[] | undefined, required: boolean): str
     if (required) throw usageError('give the environment, such as: ferry deploy staging --sha ...');
     return undefined;
   }
-  if (typeof value !== 'string' || !/^[a-z][a-z0-9-]{0,39}$/.test(value)) {
+  if (typeof value !== 'string' || !isValidName(value)) {
     throw usageError(
-      `environment: ${JSON.stringify(String(value)).slice(0, 60)} is not an environment name; use lowercase letters, digits and hyphens`,
+      `environment: ${JSON.stringify(String(value)).slice(0, 60)} is not an environment name; ${NAME_RULE}`,
     );
   }
   return value;
@@ -225,6 +261,9 @@ export async function runReleaseCommand(
       runId,
       // A rollback redeploys an old commit: its age is not a lead time.
       ...(request.kind === 'rollback' ? {} : await commitTimeOf(ctx, request.sha)),
+      ...(ctx.env.FERRY_LOCK_TTL
+        ? { lockTtlMs: Math.max(1000, parseDuration(ctx.env.FERRY_LOCK_TTL, 'FERRY_LOCK_TTL')) }
+        : {}),
       ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
     });
     return result.exitCode;

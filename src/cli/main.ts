@@ -110,6 +110,11 @@ const commandTable: Registrar[] = [
       .description('release SHA to <env>: snapshot, migrate, roll out, verify, roll back on failure')
       .argument('<env>', 'environment name, such as staging')
       .requiredOption('--sha <sha>', 'git SHA whose image to deploy (7-40 lowercase hex)')
+      .option(
+        '--skip-promotion',
+        'emergency only: deploy to an environment with promoteFrom without `ferry promote` (recorded and flagged)',
+        false,
+      )
       .action(action(() => import('./commands/deploy.ts'))),
   (p, action) =>
     p
@@ -118,6 +123,11 @@ const commandTable: Registrar[] = [
       .requiredOption('--from <env>', 'environment to promote from, such as staging')
       .requiredOption('--to <env>', 'environment to promote to, such as production')
       .option('--sha <sha>', 'SHA to promote (default: what is running in --from)')
+      .option(
+        '--allow-older',
+        'promote a SHA older (by --from ledger order) than what --to runs; prefer `ferry rollback`',
+        false,
+      )
       .option(
         '--skip-source-check',
         'promote without checking that --from runs the release healthily now (recorded in the ledger)',
@@ -156,6 +166,11 @@ const commandTable: Registrar[] = [
         'in a pull request, also post the report as one comment, updated on each run',
         false,
       )
+      .option(
+        '--allow-danger',
+        'exit 0 even when a change would replace or delete a database, repository or descriptor',
+        false,
+      )
       .action(action(() => import('./commands/preview.ts'))),
   (p, action) =>
     p
@@ -163,6 +178,11 @@ const commandTable: Registrar[] = [
       .description("show or release an environment's deploy lock")
       .argument('<action>', 'status | release')
       .argument('<env>', 'environment name')
+      .option(
+        '--force',
+        'release a live lock (its run may still be deploying): only once that run is dead',
+        false,
+      )
       .action(action(() => import('./commands/lock.ts'))),
   (p, action) =>
     p

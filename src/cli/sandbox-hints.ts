@@ -57,7 +57,12 @@ export function sandboxHints(h: SandboxHintInput): string[] {
   const app = h.seed ?? 'shop';
   const flags = `--app ${app}${h.config}${h.regionFlag ? ` --region ${h.regionFlag}` : ''}`;
   const seedLines = h.seed
-    ? [`Seeded app "${h.seed}" with staging and production. Try:`]
+    ? [
+        `Seeded app "${h.seed}" from the stacks: staging and production, with their IAM roles.`,
+        'These static keys are unrestricted. To run as a deploy role (its policy enforced), add the token of a push to main:',
+        `  export ACTIONS_ID_TOKEN_REQUEST_TOKEN=local ACTIONS_ID_TOKEN_REQUEST_URL='${h.endpoint}/_sandbox/oidc/token?sub=repo:acme/shop:ref:refs/heads/main'`,
+        'Try:',
+      ]
     : [
         'Seed an app (repositories, cluster, services, database, descriptors), then try the commands below:',
         `  curl -X POST ${h.endpoint}/_sandbox/seed -d '{"app":"${app}"}'`,

@@ -18,5 +18,10 @@ export function systemClock(): Clock {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
+    every(ms, tick) {
+      const timer = setInterval(tick, ms);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
   };
 }

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { tryParseDuration } from './duration.ts';
+import { isValidName, NAME_RULE } from './names.ts';
 
 const duration = z
   .string()
   .refine((v) => tryParseDuration(v) !== undefined, { message: 'use a duration such as 250ms, 5s or 10m' });
 
-const name = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, {
-  message: 'use 1-40 lowercase letters, digits or hyphens, starting with a letter',
-});
+const name = z.string().refine(isValidName, { message: NAME_RULE });
 
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
   message: 'use an IAM role ARN such as arn:aws:iam::111111111111:role/shop-staging-deploy',

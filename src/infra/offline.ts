@@ -5,10 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isValidName, NAME_RULE } from '../config/names.ts';
 import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
+import type { RunRequest } from './program-run.ts';
 
 // Beside this module: .ts when ferry runs from its sources, .js in the compiled package.
 const RUNNER = fileURLToPath(
@@ -52,8 +54,6 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   });
 }
 
-export const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
 /** Where the Pulumi project sits: stacks/ (ferry's own layout) or infra/ (what `ferry init` writes). */
 export const PROJECT_DIRS = ['stacks', 'infra'];
 
@@ -80,7 +80,7 @@ export function stackNames(stacksDir: string): string[] {
 
 /** Fails with exit 2 unless `env` names a stack with its own Pulumi.<env>.yaml. */
 export function checkEnvironment(stacksDir: string, env: string): void {
-  if (!ENV_NAME.test(env)) throw usageError(`"${env}" is not an environment name`);
+  if (!isValidName(env)) throw usageError(`"${env}" is not an environment name; ${NAME_RULE}`);
   if (!existsSync(join(stacksDir, 'Pulumi.yaml'))) {
     throw usageError(
       `no Pulumi project at ${stacksDir} (${basename(stacksDir)}/Pulumi.yaml is missing)`,
@@ -183,6 +183,8 @@ export function runProgramInChild(opts: {
   timeoutMs?: number;
   /** Where the packages the program imports resolve from, when its own directory has none. */
   resolveFrom?: string;
+  account?: RunRequest['account'];
+  config?: RunRequest['config'];
 }): Promise<StackSnapshot> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(opts.nodePath, [RUNNER], {
@@ -219,12 +221,15 @@ export function runProgramInChild(opts: {
           : `exited ${code ?? signal}`;
       reject(new Error(`the offline program run ${why}${stderr ? `:\n${stderr.trim()}` : ''}`));
     });
-    child.send({
+    const request: RunRequest = {
       stacksDir: opts.stacksDir,
       stack: opts.stack,
       key: opts.key,
       ...(opts.resolveFrom ? { resolveFrom: opts.resolveFrom } : {}),
-    });
+      ...(opts.account ? { account: opts.account } : {}),
+      ...(opts.config ? { config: opts.config } : {}),
+    };
+    child.send(request);
   });
 }
 
@@ -233,7 +238,7 @@ export function runProgramInChild(opts: {
  * of `base` under mocks and diffs what they declare. No AWS, no Pulumi CLI.
  */
 export async function previewOffline(opts: OfflineOptions): Promise<PreviewReport> {
-  if (!ENV_NAME.test(opts.env)) throw usageError(`"${opts.env}" is not an environment name`);
+  if (!isValidName(opts.env)) throw usageError(`"${opts.env}" is not an environment name; ${NAME_RULE}`);
   const { repoRoot, stacksDir } = await locateStacks(opts.cwd, opts.processEnv);
   if (!repoRoot) {
     throw usageError(`--offline compares with a git ref, but ${opts.cwd} is not in a git repository`);

@@ -20,6 +20,8 @@ export interface RunRequest {
   account?: MockAccount;
   /** Where packages the program's own directory cannot find resolve from (the working tree's project). */
   resolveFrom?: string;
+  /** Stack config values that replace the stack file's (project-qualified keys). */
+  config?: Record<string, string>;
 }
 
 /** Thrown for a problem with the user's stack files or program rather than with ferry. */
@@ -131,6 +133,7 @@ export async function runProgram(request: RunRequest): Promise<StackSnapshot> {
     };
   }
 
+  Object.assign(config.values, request.config ?? {});
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
   const program = pathToFileURL(join(stacksDir, project.main)).href;
   // The stack's own outputs come back unwrapped; the module's exports still say which are secret.

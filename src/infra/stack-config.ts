@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
 
 /**
- * Reads the two Pulumi files offline mode needs without a YAML library: the
- * project file's `name` and `main`, and a stack file's flat `config:` map
- * (scalars, and `secure:` values, which stay encrypted). Anything richer fails
- * loudly with its line rather than being misread.
+ * Reads the two Pulumi files offline mode needs: the project file's `name` and
+ * `main`, and a stack file's `config:` map with the `yaml` package, including
+ * structured values written by `pulumi config set --path` (handed to the
+ * program as JSON, as Pulumi does) and `secure:` values, which stay encrypted.
  */
 
 export interface ProjectFile {
@@ -19,62 +20,52 @@ export interface StackConfig {
   secretKeys: string[];
 }
 
-function scalar(text: string): string {
-  const value = text.trim();
-  if (/^".*"$/.test(value)) return JSON.parse(value) as string;
-  if (/^'.*'$/.test(value)) return value.slice(1, -1).replace(/''/g, "'");
-  return value;
-}
-
-const stripComment = (line: string) => line.replace(/\s+#.*$/, '').trimEnd();
-
 export function parseProjectFile(text: string): ProjectFile {
-  let name: string | undefined;
-  let main: string | undefined;
-  for (const raw of text.split('\n')) {
-    const match = /^(name|main):\s*(.+)$/.exec(stripComment(raw));
-    if (match?.[1] === 'name') name = scalar(match[2]!);
-    if (match?.[1] === 'main') main = scalar(match[2]!);
-  }
+  const doc = parse(text) as { name?: unknown; main?: unknown } | null;
+  const name = typeof doc?.name === 'string' ? doc.name : undefined;
   if (!name) throw new Error('Pulumi.yaml has no `name:`');
-  return { name, main: main ?? 'index.ts' };
+  return { name, main: typeof doc?.main === 'string' ? doc.main : 'index.ts' };
 }
 
 export function parseStackConfig(text: string, file = 'stack file'): StackConfig {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const config = (doc as { config?: unknown } | null)?.config ?? {};
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new Error(`${file}: \`config:\` must be a map of keys to values`);
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
-  let inConfig = false;
-  let secureKey: string | undefined;
-  const lines = text.split('\n');
-  for (const [index, raw] of lines.entries()) {
-    const line = stripComment(raw);
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const fail = (): never => {
-      throw new Error(
-        `${file} line ${index + 1}: offline preview reads flat \`config:\` scalars and \`secure:\` values only, not ${JSON.stringify(raw.trim())}`,
-      );
-    };
-    if (!/^\s/.test(line)) {
-      secureKey = undefined;
-      inConfig = line === 'config:';
-      // Other top-level keys (encryptionsalt, secretsprovider, environment) do not feed the program's config.
-      if (!inConfig && !/^[\w-]+:/.test(line)) fail();
-      continue;
-    }
-    if (!inConfig) continue;
-    if (secureKey) {
-      const secure = /^ {4,}secure:\s*(.+)$/.exec(line) ?? fail();
-      // The ciphertext is not the secret, but a changed ciphertext is how a changed secret shows offline.
-      const digest = createHash('sha256').update(scalar(secure[1]!)).digest('hex').slice(0, 12);
-      values[secureKey] = `[secret ${digest}]`;
-      secretKeys.push(secureKey);
-      secureKey = undefined;
-      continue;
-    }
-    const entry = /^ {2}([\w.-]+:[\w.-]+):(?:\s+(.+))?$/.exec(line) ?? fail();
-    if (entry[2] === undefined) secureKey = entry[1]!;
-    else values[entry[1]!] = scalar(entry[2]);
+  for (const [key, raw] of Object.entries(config as Record<string, unknown>)) {
+    if (raw === null || raw === undefined) throw new Error(`${file}: config key ${key} has no value`);
+    let secret = false;
+    const value = sealSecure(raw, () => {
+      secret = true;
+    });
+    // Pulumi hands structured values (`pulumi config set --path`) to programs as JSON text.
+    values[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    if (secret) secretKeys.push(key);
   }
-  if (secureKey) throw new Error(`${file}: config key ${secureKey} has no value`);
   return { values, secretKeys };
+}
+
+/**
+ * Replaces each `secure:` value (top-level or nested in structured config)
+ * with a stand-in: the ciphertext is not the secret, but a changed ciphertext
+ * is how a changed secret shows offline.
+ */
+function sealSecure(value: unknown, found: () => void): unknown {
+  if (Array.isArray(value)) return value.map((v) => sealSecure(v, found));
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && entries[0]![0] === 'secure' && typeof entries[0]![1] === 'string') {
+      found();
+      return `[secret ${createHash('sha256').update(entries[0]![1]).digest('hex').slice(0, 12)}]`;
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, sealSecure(v, found)]));
+  }
+  return typeof value === 'string' ? value : String(value);
 }

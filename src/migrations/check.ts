@@ -50,11 +50,22 @@ export async function checkMigrations(input: CheckInput): Promise<Finding[]> {
     emit({ type: 'log', level: 'warn', message: selection.reason });
     return [];
   }
+  if (selection.unmatched.length > 0) {
+    const which = selection.unmatched.map((g) => JSON.stringify(g)).join(', ');
+    const why = `migrate.paths ${which} match${selection.unmatched.length === 1 ? 'es' : ''} no file at ${input.sha.slice(0, 7)}, so ferry cannot check those migrations`;
+    if (input.mode === 'fail') {
+      throw usageError(
+        `${why}; migrate.dangerous is "fail", so nothing was changed`,
+        'Fix the glob (relative to the config file), or remove it from migrate.paths.',
+      );
+    }
+    emit({ type: 'log', level: 'warn', message: `${why}; fix the glob, or remove it` });
+  }
   const findings = lintMigrations(selection.files);
   for (const f of findings) {
     emit({ type: 'log', level: f.severity === 'danger' ? 'error' : 'warn', message: describeFinding(f) });
   }
-  emit(summary(findings, selection.files.length, selection.scope));
+  emit(summary(findings, selection.files.length, selection.scope, selection.unmatched.length));
   if (input.mode === 'fail' && findings.some((f) => f.severity === 'danger')) throw refusal(findings);
   return findings;
 }
@@ -63,10 +74,18 @@ export function describeFinding(f: Finding): string {
   return `${f.path}:${f.line} ${f.rule}: ${f.why} — ${f.fix}`;
 }
 
-function summary(findings: Finding[], files: number, scope: string): Parameters<Emit>[0] {
+function summary(findings: Finding[], files: number, scope: string, unmatched: number): Parameters<Emit>[0] {
   const dangers = findings.filter((f) => f.severity === 'danger').length;
   const warnings = findings.length - dangers;
   const checked = `${files} migration file${files === 1 ? '' : 's'} checked (${scope})`;
+  if (unmatched > 0 && findings.length === 0) {
+    // Never an all-clear: part of what the user asked to check was not found.
+    return {
+      type: 'log',
+      level: 'warn',
+      message: `${checked}: nothing dangerous in those, but ${count(unmatched, 'glob')} of migrate.paths matched no file`,
+    };
+  }
   if (findings.length === 0) return { type: 'log', level: 'info', message: `${checked}: nothing dangerous` };
   return {
     type: 'log',

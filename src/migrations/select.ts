@@ -4,7 +4,7 @@
  * deployed, read from git at the deployed commit (not the working tree).
  */
 import { type Git, GitUnavailable } from './git.ts';
-import { matcher } from './globs.ts';
+import { matcher, unmatchedGlobs } from './globs.ts';
 import type { MigrationFile } from './lint.ts';
 
 export interface SelectInput {
@@ -17,7 +17,13 @@ export interface SelectInput {
 }
 
 export type Selection =
-  | { kind: 'files'; files: MigrationFile[]; scope: string }
+  | {
+      kind: 'files';
+      files: MigrationFile[];
+      scope: string;
+      /** Globs that match no file at all at the deployed commit (a typo checks nothing). */
+      unmatched: string[];
+    }
   /** Nothing could be checked: why, and how to fix it. */
   | { kind: 'unavailable'; reason: string };
 
@@ -42,8 +48,10 @@ async function select({ git, globs, sha, running }: SelectInput): Promise<Select
   const wanted = matcher(globs);
   let paths: string[];
   let scope: string;
+  const all = await git.listFiles(target);
+  const unmatched = unmatchedGlobs(globs, all);
   if (running === undefined) {
-    paths = await git.listFiles(target);
+    paths = all;
     scope = `every migration at ${short(sha)} (no version known to run yet)`;
   } else {
     const base = await git.commit(running);
@@ -55,7 +63,7 @@ async function select({ git, globs, sha, running }: SelectInput): Promise<Select
   const files = await Promise.all(
     chosen.map(async (path) => ({ path, sql: await git.readFile(target, path) })),
   );
-  return { kind: 'files', files, scope };
+  return { kind: 'files', files, scope, unmatched };
 }
 
 async function missing(git: Git, rev: string, role: string): Promise<Selection> {

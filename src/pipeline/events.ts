@@ -82,6 +82,8 @@ export type FerryEvent =
       dryRun?: true;
       /** What the exit code means for this run, when the general meaning of the code would mislead. */
       meaning?: string;
+      /** The release bypassed promotion (`ferry deploy --skip-promotion`). */
+      skippedPromotion?: boolean;
     };
 
 /** Where events go. The pipeline only emits; it never writes to a stream. */

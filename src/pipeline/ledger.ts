@@ -24,6 +24,8 @@ export interface ReleaseRecord {
   steps: { name: StepName; ms: number }[];
   /** When the SHA was committed, if git knew (records before ferry kept it have none): `ferry metrics` lead time. */
   committedAt?: string;
+  /** Present (true) only when the release bypassed promotion with --skip-promotion. */
+  skippedPromotion?: true;
   /**
    * Added to the contract's fields: each service's revision before and after the
    * release (the first one is also `taskDefinitionArn`/`previousTaskDefinitionArn`).
@@ -60,6 +62,7 @@ export async function recordRelease(
     // After the fields of the contract, which readers of older records know.
     ...(record.kind ? { kind: record.kind } : {}),
     ...(record.committedAt ? { committedAt: record.committedAt } : {}),
+    ...(record.skippedPromotion ? { skippedPromotion: true as const } : {}),
     ...(record.services ? { services: record.services } : {}),
     ...(record.promotion ? { promotion: record.promotion } : {}),
   };

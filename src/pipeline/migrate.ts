@@ -9,7 +9,32 @@ import { describe, isTransient, pollUntil, tolerant } from './poll.ts';
 import type { ContainerSnapshot, TaskSnapshot } from './ports.ts';
 import { judgeMigration } from './verdicts.ts';
 
-export type MigrationResult = { ok: true; taskArn: string } | { ok: false; taskArn?: string; reason: string };
+export type MigrationResult =
+  | { ok: true; taskArn: string }
+  | {
+      ok: false;
+      taskArn?: string;
+      reason: string;
+      /** Set when ferry had to stop the task itself: whether ECS then reported it STOPPED. */
+      stop?: StopOutcome;
+      /** The run was interrupted (a signal) while the task ran. */
+      interrupted?: true;
+    };
+
+export interface StopOutcome {
+  stopped: boolean;
+  detail: string;
+}
+
+/**
+ * How long an interrupted run waits for its migration task to stop. GitHub
+ * kills a cancelled job 10 s after its first signal: this leaves time to
+ * record the run and release the lock.
+ */
+export const INTERRUPT_STOP_WAIT_MS = 4_000;
+/** Otherwise: ECS gives a container 30 s (its default stopTimeout) between SIGTERM and SIGKILL. */
+export const STOP_WAIT_MS = 60_000;
+const STOP_POLL_MS = 250;
 
 export interface MigrationInput {
   cluster: string;
@@ -42,19 +67,52 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
   info(deps, `migration task ${task.arn}: ${JSON.stringify(input.command)}`);
   const tail = logTail(deps, input, task.arn);
   const poll = pollContext(deps);
-  const stopped = await pollUntil(poll, input.timeoutMs, async () => {
-    const now = await tolerant(poll, 'migration task', () => ecs.describeTask(input.cluster, task.arn));
-    await tail.read();
-    return now && now.lastStatus === 'STOPPED' ? now : undefined;
-  });
-  if (!stopped) {
-    await ecs.stopTask(input.cluster, task.arn, 'ferry: migration timed out').catch((err: unknown) => {
-      warn(deps, `could not stop migration task ${task.arn}: ${describe(err)}`);
+  let stopped: TaskSnapshot | undefined;
+  try {
+    stopped = await pollUntil(poll, input.timeoutMs, async () => {
+      const now = await tolerant(poll, 'migration task', () => ecs.describeTask(input.cluster, task.arn));
+      await tail.read();
+      return now && now.lastStatus === 'STOPPED' ? now : undefined;
     });
+  } catch (err) {
+    if (deps.signal.aborted) {
+      const stop = await stopAndWait(
+        deps,
+        input.cluster,
+        task.arn,
+        'the release was interrupted',
+        INTERRUPT_STOP_WAIT_MS,
+      );
+      return {
+        ok: false,
+        taskArn: task.arn,
+        reason: 'interrupted during the migration',
+        stop,
+        interrupted: true,
+      };
+    }
+    // Lost track of it (AWS kept failing): a task nobody watches must not go on running.
+    const stop = await stopAndWait(
+      deps,
+      input.cluster,
+      task.arn,
+      'ferry lost track of the migration',
+      STOP_WAIT_MS,
+    );
+    return {
+      ok: false,
+      taskArn: task.arn,
+      reason: `lost track of the migration (${describe(err)}); ferry stopped it`,
+      stop,
+    };
+  }
+  if (!stopped) {
+    const stop = await stopAndWait(deps, input.cluster, task.arn, 'migration timed out', STOP_WAIT_MS);
     return {
       ok: false,
       taskArn: task.arn,
       reason: `the migration did not finish within ${Math.round(input.timeoutMs / 1000)}s; ferry stopped it`,
+      stop,
     };
   }
   // Lines written just before the container stopped reach CloudWatch a moment later.
@@ -63,6 +121,38 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
   return verdict.state === 'succeeded'
     ? { ok: true, taskArn: task.arn }
     : { ok: false, taskArn: task.arn, reason: verdict.state === 'failed' ? verdict.reason : 'not stopped' };
+}
+
+/**
+ * StopTask, then wait (bounded, and deaf to an abort that got us here) until ECS
+ * reports the task STOPPED: only then may the lock go.
+ */
+async function stopAndWait(
+  deps: Deps,
+  cluster: string,
+  taskArn: string,
+  why: string,
+  waitMs: number,
+): Promise<StopOutcome> {
+  const ecs = deps.ports.ecs;
+  const deadline = deps.clock.now().getTime() + waitMs;
+  let detail = `not seen STOPPED within ${waitMs / 1000}s`;
+  try {
+    await ecs.stopTask(cluster, taskArn, `ferry: ${why}`);
+    info(deps, `${why}: asked ECS to stop the migration task ${taskArn}`);
+  } catch (err) {
+    detail = `StopTask failed: ${describe(err)}`;
+    warn(deps, `could not stop migration task ${taskArn}: ${describe(err)}`);
+  }
+  while (deps.clock.now().getTime() < deadline) {
+    const task = await ecs.describeTask(cluster, taskArn).catch(() => undefined);
+    if (task?.lastStatus === 'STOPPED') {
+      info(deps, `migration task ${taskArn} is STOPPED`);
+      return { stopped: true, detail: 'STOPPED' };
+    }
+    await deps.clock.sleep(STOP_POLL_MS);
+  }
+  return { stopped: false, detail };
 }
 
 /** Streams `<prefix>/<container>/<taskId>` forward; missing logs are never a reason to fail. */

@@ -2,6 +2,9 @@
 
 export const descriptorParameter = (app: string, env: string) => `/ferry/${app}/${env}/descriptor`;
 export const lockParameter = (app: string, env: string) => `/ferry/${app}/${env}/lock`;
+/** The create-only claim that makes the takeover of one expired lock (by its run id) exclusive. */
+export const takeoverClaimParameter = (app: string, env: string, expiredRunId: string) =>
+  `/ferry/${app}/${env}/lock-takeover/${expiredRunId.replace(/[^\w.-]/g, '_')}`;
 export const ledgerParameter = (app: string, env: string) => `/ferry/${app}/${env}/releases`;
 
 export const TAG_SHA = 'ferry:sha';

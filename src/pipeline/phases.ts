@@ -12,6 +12,7 @@ import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts
 import { restore } from './restore.ts';
 import { type Failure, startRollout, watchRollout } from './rollout.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { fence } from './wrap-up.ts';
 
 const base = (state: RunState) => ({
   digest: state.plan.digest,
@@ -98,9 +99,10 @@ export async function snapshotPhase(
   });
   if (!snap.ok) {
     step.failed(snap.reason);
+    if (snap.id) state.snapshotId = snap.id;
     const next = [
       'the service was not changed; check the database and run the deploy again',
-      ...(snap.id ? [`database snapshot (not available): ${snap.id}`] : []),
+      ...(snap.id ? [`database snapshot (failed or late): ${snap.id}`] : []),
     ];
     return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason: snap.reason, next };
   }
@@ -137,6 +139,8 @@ export async function migratePhase(
     return undefined;
   }
   step.failed(ran.reason);
+  if (ran.stop && ran.taskArn) state.interruptedMigration = { taskArn: ran.taskArn, ...ran.stop };
+  if (ran.interrupted) deps.signal.throwIfAborted();
   return {
     ...base(state),
     outcome: 'failed',
@@ -198,7 +202,7 @@ export async function rolloutPhase(
   return rollBack(reason, watched.state === 'failed' ? watched.failures : []);
 }
 
-export function rollbackBranch(
+export async function rollbackBranch(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
@@ -210,6 +214,8 @@ export function rollbackBranch(
     observers: Observers;
   },
 ): Promise<ReleaseResult> {
+  // Rolling back is a change too: only the lock's holder may make it.
+  await fence(deps, state);
   return restore(deps, {
     plan: state.plan,
     steps: state.steps,

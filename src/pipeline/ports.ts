@@ -8,6 +8,12 @@
 export interface Clock {
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `tick` every `ms` in the background until the returned function is
+   * called, without keeping the process alive. Optional: without it, background
+   * work (the lock's renewal) happens only at the pipeline's own checkpoints.
+   */
+  every?(ms: number, tick: () => void): () => void;
 }
 
 /** SSM Parameter Store: the descriptor, the lock and the release ledger live here. */

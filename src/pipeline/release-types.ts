@@ -1,6 +1,7 @@
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import type { StepTimer } from './context.ts';
 import type { Outcome } from './events.ts';
+import type { Lease } from './lease.ts';
 import type { Plan, ReleaseKind } from './plan.ts';
 import type { ImageCopier, Ports } from './ports.ts';
 import type { RollbackTo } from './resolve.ts';
@@ -17,10 +18,14 @@ export interface ReleaseRequest {
   /** Who holds the lock (user@host or the GitHub run) and this run's unique id. */
   owner: string;
   runId: string;
+  /** How long the lock lives without renewal (default DEFAULT_LOCK_TTL_MS); renewed every fifth of it. */
+  lockTtlMs?: number;
   /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
   actor?: string;
   /** When the SHA was committed (ISO-8601, from git when the clone has it): the ledger keeps it for lead time. */
   committedAt?: string;
+  /** `--skip-promotion`: an environment with promoteFrom deployed directly; recorded and flagged. */
+  skippedPromotion?: boolean;
   /** For a rollback: the recorded release to return to. */
   rollbackTo?: RollbackTo;
   /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */
@@ -60,4 +65,8 @@ export interface RunState {
   revisions?: Map<string, string>;
   migrationStarted: boolean;
   deployStarted: boolean;
+  /** The lock this run holds: renewed in the background, checked before each change. */
+  lease?: Lease;
+  /** A migration task ferry had to stop (interrupted, timed out, lost), and whether it was seen STOPPED. */
+  interruptedMigration?: { taskArn: string; stopped: boolean; detail: string };
 }

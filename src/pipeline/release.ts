@@ -7,7 +7,7 @@
  */
 import { ExitCode, isFerryError } from '../errors.ts';
 import { type Deps, info, StepTimer, warn } from './context.ts';
-import { releaseLock } from './lock.ts';
+import { Lease } from './lease.ts';
 import { Observers } from './observe.ts';
 import { copyAndSnapshotPhase, migratePhase, rollbackBranch, rolloutPhase } from './phases.ts';
 import { describePlan, type Plan } from './plan.ts';
@@ -16,7 +16,7 @@ import { resolvePlan } from './resolve.ts';
 import { ensureRevisions } from './revision.ts';
 import { alreadyPromoted, sourceGate } from './source-gate.ts';
 import { verifyRelease } from './verify-release.ts';
-import { finish, record, surprise, takeLock } from './wrap-up.ts';
+import { fence, finish, record, surprise, takeLock } from './wrap-up.ts';
 
 export type { ReleaseRequest, ReleaseResult } from './release-types.ts';
 
@@ -64,10 +64,10 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
       (id) => id.arn,
       () => req.owner,
     ));
-  const refused = await takeLock(deps, req, plan, steps);
-  if (refused) return finish(deps, req, refused);
+  const lease = await takeLock(deps, req, plan, steps);
+  if (!(lease instanceof Lease)) return finish(deps, req, lease);
 
-  const state: RunState = { plan, steps, migrationStarted: false, deployStarted: false };
+  const state: RunState = { plan, steps, migrationStarted: false, deployStarted: false, lease };
   let result: ReleaseResult;
   try {
     result = await carryOut(deps, req, state);
@@ -75,18 +75,39 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
     result = await surprise(deps, state, err);
   }
   await record(deps, req, state, result, actor, startedAt);
-  const unlock = steps.start('unlock');
-  const released = await releaseLock(deps.ports.parameters, { app: plan.app, env: req.env }, req.runId).catch(
-    () => false,
-  );
-  if (released) unlock.done();
-  else {
-    unlock.failed('lock not released');
-    warn(deps, `the lock may still be held: check with ferry lock status ${req.env}`);
-  }
+  await unlock(deps, req, state, lease);
   return finish(deps, req, result);
 }
 
+/**
+ * Releases the lock on every exit path, except while a migration task this run
+ * started may still be running: then the lock stays, unrenewed, until it expires.
+ */
+async function unlock(deps: Deps, req: ReleaseRequest, state: RunState, lease: Lease): Promise<void> {
+  const step = state.steps.start('unlock');
+  const task = state.interruptedMigration;
+  if (task && !task.stopped) {
+    await lease.stopRenewing();
+    step.failed('lock kept');
+    warn(
+      deps,
+      `keeping the lock: the migration task ${task.taskArn} was not seen STOPPED (${task.detail}); the lock expires at ${lease.value.expiresAt}, or once the task has stopped: ferry lock release ${req.env} --force`,
+    );
+    return;
+  }
+  const released = await lease.release().catch(() => 'failed' as const);
+  if (released === 'released') step.done();
+  else if (released === 'not-ours') {
+    step.failed('lock lost');
+    warn(
+      deps,
+      `the lock was not released: ${lease.lost ?? "it is no longer this run's"}; left to its holder`,
+    );
+  } else {
+    step.failed('lock not released');
+    warn(deps, `the lock may still be held: check with ferry lock status ${req.env}`);
+  }
+}
 /** Everything between taking and releasing the lock. */
 async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promise<ReleaseResult> {
   const { plan, steps } = state;
@@ -96,9 +117,12 @@ async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promi
     new Map(plan.services.map((s) => [s.name, s.knownEventIds])),
   );
 
+  // One fence for both: the copy and the snapshot start together.
+  await fence(deps, state);
   const prepared = await copyAndSnapshotPhase(deps, req, state);
   if (prepared) return prepared;
 
+  await fence(deps, state);
   const revisions = await steps.run(
     'register',
     () => ensureRevisions(deps, plan),
@@ -109,9 +133,11 @@ async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promi
   state.revisions = targets;
   state.taskDefinitionArn = first.arn;
 
+  await fence(deps, state);
   const migrationFailed = await migratePhase(deps, state, first);
   if (migrationFailed) return migrationFailed;
 
+  await fence(deps, state);
   const rolledBack = await rolloutPhase(deps, req, state, targets, observers);
   if (rolledBack) return rolledBack;
 

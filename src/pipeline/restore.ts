@@ -6,9 +6,10 @@
  */
 import type { FerryConfig } from '../config/schema.ts';
 import { ExitCode } from '../errors.ts';
-import { type Deps, type StepTimer, warn } from './context.ts';
+import { type Deps, pollContext, type StepTimer, warn } from './context.ts';
 import type { Observers } from './observe.ts';
 import type { Plan, ServicePlan } from './plan.ts';
+import { describe, tolerant } from './poll.ts';
 import type { ReleaseResult } from './release-types.ts';
 import { type Failure, startRollout, waitForEcsRollback, watchRollout } from './rollout.ts';
 import { probeVersion } from './verify.ts';
@@ -36,9 +37,14 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   const { plan } = input;
   const step = input.steps.start('rollback');
   warn(deps, `release failed: ${input.reason}; rolling back`);
-  // Every service the release changed goes back, not only the one that failed.
+  // Every service the release changed goes back, not only the one that failed. Services whose
+  // UpdateService failed were not changed, but that is a claim to check too.
   const touched = plan.services.filter((s) => !input.untouched.includes(s.name));
-  const outcomes = await Promise.all(touched.map((s) => restoreService(deps, input, s)));
+  const outcomes = await Promise.all(
+    plan.services.map((s) =>
+      input.untouched.includes(s.name) ? checkUntouched(deps, input, s) : restoreService(deps, input, s),
+    ),
+  );
   const problems = outcomes.filter((o): o is Extract<ServiceOutcome, { ok: false }> => !o.ok);
   const snapshotLine = input.base.snapshotId
     ? [`database snapshot taken before the migration: ${input.base.snapshotId}`]
@@ -85,6 +91,39 @@ const firstTarget = (input: RestoreInput) => {
   return arn ? { taskDefinitionArn: arn } : {};
 };
 
+/** A service ferry never changed: it must still run the previous revision, and that must answer. */
+async function checkUntouched(
+  deps: Deps,
+  input: RestoreInput,
+  service: ServicePlan,
+): Promise<ServiceOutcome> {
+  const snapshot = await tolerant(pollContext(deps), `service ${service.name}`, () =>
+    deps.ports.ecs.describeService(input.plan.cluster, service.name),
+  ).catch((err: unknown) => describe(err));
+  if (typeof snapshot === 'string')
+    return { service: service.name, ok: false, problem: `cannot read the service: ${snapshot}` };
+  const primary = snapshot.deployments.find((d) => d.status === 'PRIMARY');
+  const failed = input.targets.get(service.name);
+  if (primary?.taskDefinitionArn === failed)
+    return { service: service.name, ok: false, problem: `it runs the failed revision ${failed}` };
+  return probeOld(deps, input, service);
+}
+
+async function probeOld(deps: Deps, input: RestoreInput, service: ServicePlan): Promise<ServiceOutcome> {
+  // Without a load balancer the completed ECS deployment is the service's health.
+  if (!service.baseUrl) return { service: service.name, ok: true };
+  const settings = healthSettings(input.health);
+  const answered = await probeVersion(
+    deps,
+    healthUrl(service.baseUrl, settings.path),
+    service.previousSha,
+    settings,
+  );
+  return answered.ok
+    ? { service: service.name, ok: true }
+    : { service: service.name, ok: false, problem: `the old version does not answer: ${answered.reason}` };
+}
+
 async function restoreService(
   deps: Deps,
   input: RestoreInput,
@@ -128,16 +167,5 @@ async function restoreService(
       return { service: service.name, ok: false, problem: `the rollback deployment ${why}` };
     }
   }
-  // Without a load balancer the completed ECS deployment is the service's health.
-  if (!service.baseUrl) return { service: service.name, ok: true };
-  const settings = healthSettings(input.health);
-  const answered = await probeVersion(
-    deps,
-    healthUrl(service.baseUrl, settings.path),
-    service.previousSha,
-    settings,
-  );
-  return answered.ok
-    ? { service: service.name, ok: true }
-    : { service: service.name, ok: false, problem: `the old version does not answer: ${answered.reason}` };
+  return probeOld(deps, input, service);
 }

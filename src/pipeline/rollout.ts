@@ -4,7 +4,7 @@
  * is COMPLETED, FAILED, replaced by ECS's rollback, or out of time.
  */
 import { warnAboutFiringAlarms } from './alarms.ts';
-import { type Deps, pollContext } from './context.ts';
+import { type Deps, pollContext, warn } from './context.ts';
 import type { Observers } from './observe.ts';
 import { describe, pollUntil, tolerant } from './poll.ts';
 import type { ServiceSnapshot } from './ports.ts';
@@ -41,12 +41,42 @@ export async function startRollout(
   );
   const started: RolloutTarget[] = [];
   const errors: { service: string; reason: string }[] = [];
-  settled.forEach((r, i) => {
-    const { service, targetArn } = services[i]!;
-    if (r.status === 'fulfilled') started.push({ service, deploymentId: r.value.deploymentId, targetArn });
-    else errors.push({ service, reason: describe(r.reason) });
-  });
+  await Promise.all(
+    settled.map(async (r, i) => {
+      const { service, targetArn } = services[i]!;
+      if (r.status === 'fulfilled') {
+        started.push({ service, deploymentId: r.value.deploymentId, targetArn });
+        return;
+      }
+      const applied = await appliedDespiteError(deps, cluster, service, targetArn);
+      if (applied) {
+        warn(
+          deps,
+          `${service}: UpdateService answered ${describe(r.reason)}, but ECS applied it: following deployment ${applied}`,
+        );
+        started.push({ service, deploymentId: applied, targetArn });
+      } else errors.push({ service, reason: describe(r.reason) });
+    }),
+  );
   return { started, errors };
+}
+
+/**
+ * An UpdateService that errored may still have been carried out (its response
+ * was lost): the service's PRIMARY deployment tells. Returns its id when it
+ * runs `targetArn`, undefined when the service is as it was (or unreadable).
+ */
+async function appliedDespiteError(
+  deps: Deps,
+  cluster: string,
+  service: string,
+  targetArn: string,
+): Promise<string | undefined> {
+  const snapshot = await tolerant(pollContext(deps), `service ${service}`, () =>
+    deps.ports.ecs.describeService(cluster, service),
+  ).catch(() => undefined);
+  const primary = snapshot?.deployments.find((d) => d.status === 'PRIMARY');
+  return primary?.taskDefinitionArn === targetArn ? primary.id : undefined;
 }
 
 /** Watches every target until all COMPLETED, or returns at the first failure so the others can be rolled back. */

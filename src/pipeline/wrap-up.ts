@@ -2,41 +2,57 @@
 import { ExitCode } from '../errors.ts';
 import { type Deps, info, type StepTimer, warn } from './context.ts';
 import type { FerryEvent } from './events.ts';
+import { Lease, LockLostError } from './lease.ts';
 import { type RecordKind, recordRelease } from './ledger.ts';
 import { acquireLock, describeHolder } from './lock.ts';
 import { lockParameter } from './names.ts';
-import { ms, type Plan } from './plan.ts';
+import type { Plan } from './plan.ts';
 import { describe } from './poll.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
-import { SNAPSHOT_TIMEOUT_MS } from './snapshot.ts';
 
-/** Takes the environment's lock; a result (exit 4, 2 or 130) when the run must stop here. */
+/**
+ * How long a lock lives without renewal. A live run renews it every fifth of
+ * this, so only a dead run's lock expires: this (plus the skew margin) is how
+ * long a crashed run blocks the environment.
+ */
+export const DEFAULT_LOCK_TTL_MS = 10 * 60_000;
+
+/** Takes the environment's lock: a renewing lease, or a result (exit 4, 2 or 130) when the run must stop here. */
 export async function takeLock(
   deps: Deps,
   req: ReleaseRequest,
   plan: Plan,
   steps: StepTimer,
-): Promise<ReleaseResult | undefined> {
+): Promise<Lease | ReleaseResult> {
   const step = steps.start('lock');
+  const where = { app: plan.app, env: req.env };
+  const ttlMs = req.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
   try {
-    const lock = await acquireLock(
-      deps.ports.parameters,
-      deps.clock,
-      { app: plan.app, env: req.env },
-      { owner: req.owner, runId: req.runId, sha: plan.sha, ttlMs: lockTtl(req) },
-    );
+    const lock = await acquireLock(deps.ports.parameters, deps.clock, where, {
+      owner: req.owner,
+      runId: req.runId,
+      sha: plan.sha,
+      ttlMs,
+    });
     if (!lock.acquired) {
       step.failed('held');
+      const claimed = lock.claimedBy ? `; it is being taken over by ${describeHolder(lock.claimedBy)}` : '';
       return {
         outcome: 'aborted',
         exitCode: ExitCode.Locked,
-        reason: `${req.env} is locked by ${describeHolder(lock.holder)}`,
-        next: [`wait for that deployment, or if it is dead: ferry lock release ${req.env}`],
+        reason: `${req.env} is locked by ${describeHolder(lock.holder)}${claimed}`,
+        next: [
+          `wait for that deployment; if it is dead, its lock expires by itself, or: ferry lock release ${req.env} --force`,
+        ],
       };
     }
     if (lock.tookOver) warn(deps, `took over an expired lock held by ${describeHolder(lock.tookOver)}`);
     step.done();
-    return undefined;
+    const lease = new Lease(deps.ports.parameters, deps.clock, where, lock.value, ttlMs, (m) =>
+      warn(deps, m),
+    );
+    lease.startRenewing();
+    return lease;
   } catch (err) {
     step.failed(describe(err));
     const interrupted = deps.signal.aborted;
@@ -51,21 +67,29 @@ export async function takeLock(
   }
 }
 
-/** Long enough for every bounded wait of a run, so that only a dead run's lock expires. */
-function lockTtl(req: ReleaseRequest): number {
-  const migrate = req.config.migrate ? ms(req.config.migrate.timeout) : 0;
-  const health = ms(req.config.health.timeout);
-  return SNAPSHOT_TIMEOUT_MS + migrate + 2 * (req.timeoutMs + health) + 10 * 60_000;
+/**
+ * The fencing check before each change: the run was not interrupted and still
+ * holds its lock. Throws otherwise, so the change never happens.
+ */
+export async function fence(deps: Deps, state: RunState): Promise<void> {
+  deps.signal.throwIfAborted();
+  await state.lease?.check();
+  deps.signal.throwIfAborted();
 }
 
 /** An abort or an error nobody planned for: the exit code says whether anything was changed. */
 export async function surprise(deps: Deps, state: RunState, err: unknown): Promise<ReleaseResult> {
   const touched = state.migrationStarted || state.deployStarted;
+  const stoppedTask = state.interruptedMigration;
   const where = state.deployStarted
     ? 'UpdateService was issued: ECS continues the rollout on its own (circuit breaker with rollback on)'
-    : state.migrationStarted
-      ? 'the migration task was started and may still be running'
-      : 'the service was not changed';
+    : stoppedTask
+      ? stoppedTask.stopped
+        ? `the migration task ${stoppedTask.taskArn} was stopped (StopTask) and is STOPPED; the service was not changed`
+        : `the migration task ${stoppedTask.taskArn} may still be running (${stoppedTask.detail}); the service was not changed`
+      : state.migrationStarted
+        ? 'the migration task was started and may still be running'
+        : 'the service was not changed';
   const common = {
     digest: state.plan.digest,
     ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
@@ -76,6 +100,10 @@ export async function surprise(deps: Deps, state: RunState, err: unknown): Promi
     `see the state with: ferry status ${state.plan.env}`,
     ...(state.snapshotId ? [`database snapshot: ${state.snapshotId}`] : []),
   ];
+  if (err instanceof LockLostError) {
+    if (state.deployStarted) await printServices(deps, state.plan);
+    return { ...common, outcome: 'failed', exitCode: ExitCode.NeedsPerson, reason: err.message, next };
+  }
   if (deps.signal.aborted) {
     if (state.deployStarted) await printServices(deps, state.plan);
     return { ...common, outcome: 'aborted', exitCode: ExitCode.Interrupted, reason: 'interrupted', next };
@@ -143,6 +171,7 @@ export async function record(
           }
         : {}),
       ...(req.committedAt ? { committedAt: req.committedAt } : {}),
+      ...(req.skippedPromotion ? { skippedPromotion: true as const } : {}),
     });
     step.done();
   } catch (err) {
@@ -171,6 +200,7 @@ export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): 
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.next?.length ? { next: result.next } : {}),
     ...(result.dryRun ? { dryRun: true } : {}),
+    ...(req.skippedPromotion ? { skippedPromotion: true } : {}),
   };
   deps.emit(event);
   return result;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultStore } from './faults.ts';
+import type { CheckedAuthorization, IamGuard } from './iam/guard.ts';
 import { AwsError } from './protocol/errors.ts';
 import { parseQueryParams, queryError, queryResponse, toXml } from './protocol/query.ts';
 import type { CallContext, JsonService, QueryService, ServiceName } from './protocol/types.ts';
@@ -12,6 +13,7 @@ export interface DispatchDeps {
   sts: StsStore;
   faults: FaultStore;
   log: RequestLog;
+  guard: IamGuard;
   now: () => number;
   onError?: (err: unknown) => void;
 }
@@ -107,6 +109,7 @@ export async function dispatchAws(
   const { accessKeyId, region } = credentialScope(req);
   const caller = deps.sts.callerFor(accessKeyId);
   let status = 200;
+  let authorizations: CheckedAuthorization[] | undefined;
   try {
     const latency = deps.faults.latencyFor(routed.operation);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
@@ -132,7 +135,29 @@ export async function dispatchAws(
         403,
       );
     }
+    await deps.guard.check(
+      {
+        service: routed.service,
+        operation: routed.operation,
+        params: routed.params,
+        protocol,
+        region,
+        caller,
+      },
+      (checked) => {
+        authorizations = checked;
+      },
+    );
+    const callFault = deps.faults.callFault(routed.operation, routed.params);
+    if (callFault?.kind === 'hang') {
+      // Logged with status 0; the server's stop closes the connection.
+      status = 0;
+      return;
+    }
     const out = await routed.run({ caller, region });
+    if (callFault?.kind === 'stall') await new Promise((r) => setTimeout(r, callFault.ms ?? 1000));
+    if (callFault?.kind === 'lost-response')
+      throw new AwsError('InternalFailure', 'We encountered an internal error. Please try again.', 500);
     send(res, protocol, 200, out);
   } catch (err) {
     const awsErr =
@@ -150,6 +175,7 @@ export async function dispatchAws(
       caller: caller.principal,
       status,
       ts: new Date(deps.now()).toISOString(),
+      ...(authorizations ? { authorizations } : {}),
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { Faults } from './faults.ts';
+import type { PolicyDocument, Role } from './iam/store.ts';
 import type { LoggedRequest } from './request-log.ts';
 import type { SeededDescriptor, SeedRequest } from './seed.ts';
 
@@ -72,6 +73,16 @@ export class SandboxControl {
       body: JSON.stringify({ database, username, password }),
     });
     return (await res.json()) as { ok: true } | { ok: false; code: string; message: string };
+  }
+
+  /** The IAM roles seeded from the stacks, with their trust and permission policies. */
+  roles(): Promise<Role[]> {
+    return this.#call('GET', 'iam/roles');
+  }
+
+  /** Replaces one inline policy of a seeded role (e.g. to take a grant away). */
+  putRolePolicy(roleArn: string, policyName: string, document: PolicyDocument): Promise<Role> {
+    return this.#call('POST', 'iam/role-policy', { roleArn, policyName, document });
   }
 
   setTimeScale(scale: number): Promise<{ scale: number }> {

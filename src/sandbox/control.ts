@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { renderService } from './ecs/render.ts';
 import { validateFaults } from './faults.ts';
+import type { PolicyDocument } from './iam/store.ts';
 import { seedApp } from './seed.ts';
 import { ALARM_STATES } from './services/cloudwatch.ts';
 import { pushSyntheticImage } from './synthetic-image.ts';
@@ -126,6 +127,25 @@ export async function handleControl(
       }
       case 'POST /_sandbox/alarms':
         return reply(res, 200, setAlarmState(world, input));
+      case 'GET /_sandbox/iam/roles':
+        return reply(res, 200, [...world.iam.roles.values()]);
+      case 'POST /_sandbox/iam/role-policy': {
+        // Replaces (or adds) one inline policy of a seeded role: for tests of a role that lacks a grant.
+        const { roleArn, policyName, document } = input as {
+          roleArn?: string;
+          policyName?: string;
+          document?: { Statement?: unknown };
+        };
+        const role = roleArn ? world.iam.role(roleArn) : undefined;
+        if (!role) return reply(res, 404, { error: `no role ${roleArn}` });
+        if (!policyName || !document || !Array.isArray(document.Statement))
+          return reply(res, 400, { error: 'policyName and a document with a Statement array are required' });
+        role.inlinePolicies = [
+          ...role.inlinePolicies.filter((p) => p.name !== policyName),
+          { name: policyName, document: document as PolicyDocument },
+        ];
+        return reply(res, 200, role);
+      }
       case 'GET /_sandbox/state':
         return reply(res, 200, stateDump(world));
       default:

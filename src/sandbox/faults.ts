@@ -6,12 +6,39 @@ export interface Faults {
   failToStartIn?: { version: string; service: string }[];
   migrationExitCode?: number;
   migrationLogLines?: string[];
+  /** The same as `migrationRunSeconds` (both names are in use); that one wins when both are set. */
+  migrationSeconds?: number;
+  /** New database snapshots fail half-way instead of becoming available. */
+  snapshotsFail?: boolean;
+  /** How long (simulated seconds) a migration task runs before it exits (default 4). */
+  migrationRunSeconds?: number;
   throttleRate?: number;
   errorRate?: number;
   latencyMs?: number;
   faultOperations?: string[];
   /** Role ARNs whose trust policy refuses every caller: AssumeRole(WithWebIdentity) answers AccessDenied. */
   untrustedRoles?: string[];
+  /** Faults that hit particular calls (the Nth matching one), the way one unlucky request fails in AWS. */
+  calls?: CallFault[];
+}
+
+/**
+ * One call's fault. `stall`: the call is carried out, then its answer waits `ms`
+ * (a caller that read state and then paused). `lost-response`: the call is carried
+ * out, then answered with a 500, as when AWS applied a change but the response
+ * was lost. `hang`: the connection is accepted and never answered.
+ */
+export interface CallFault {
+  kind: 'stall' | 'lost-response' | 'hang';
+  operation: string;
+  /** Only calls whose parameters (as JSON) contain this text. */
+  match?: string;
+  /** The first matching call hit, counting from when the fault was set (default 1). */
+  nth?: number;
+  /** How many matching calls from the Nth on are hit (default 1; 0: all of them). */
+  times?: number;
+  /** For `stall`: how long the answer waits. */
+  ms?: number;
 }
 
 export type RequestFault = { kind: 'throttle' } | { kind: 'error'; status: 500 | 503 } | undefined;
@@ -19,6 +46,8 @@ export type RequestFault = { kind: 'throttle' } | { kind: 'error'; status: 500 |
 export class FaultStore {
   current: Faults = {};
   readonly #random: () => number;
+  /** Matching calls seen so far, per entry of `current.calls`. */
+  #seen: number[] = [];
 
   constructor(random: () => number = Math.random) {
     this.#random = random;
@@ -26,11 +55,28 @@ export class FaultStore {
 
   merge(patch: Faults): Faults {
     this.current = { ...this.current, ...patch };
+    if (patch.calls) this.#seen = patch.calls.map(() => 0);
     return this.current;
   }
 
   clear(): void {
     this.current = {};
+    this.#seen = [];
+  }
+
+  /** The call fault that hits this call, if any; counts the call against every matching entry. */
+  callFault(operation: string, params: unknown): CallFault | undefined {
+    let hit: CallFault | undefined;
+    const text = JSON.stringify(params ?? {});
+    (this.current.calls ?? []).forEach((fault, i) => {
+      if (fault.operation !== operation || (fault.match && !text.includes(fault.match))) return;
+      const n = (this.#seen[i] ?? 0) + 1;
+      this.#seen[i] = n;
+      const first = fault.nth ?? 1;
+      const times = fault.times ?? 1;
+      if (n >= first && (times === 0 || n < first + times)) hit ??= fault;
+    });
+    return hit;
   }
 
   #applies(operation: string): boolean {
@@ -105,8 +151,31 @@ export function validateFaults(input: unknown): Faults {
       throw new Error(`${name} must be an array of strings`);
     }
   }
+  if (f.calls !== undefined && !Array.isArray(f.calls)) throw new Error('calls must be an array');
+  for (const c of (f.calls as Record<string, unknown>[] | undefined) ?? []) {
+    if (!['stall', 'lost-response', 'hang'].includes(String(c?.kind)))
+      throw new Error('calls[].kind must be stall, lost-response or hang');
+    if (typeof c.operation !== 'string') throw new Error('calls[].operation must be a string');
+    for (const n of ['nth', 'times', 'ms'] as const) {
+      if (c[n] !== undefined && (!Number.isInteger(c[n]) || (c[n] as number) < 0))
+        throw new Error(`calls[].${n} must be an integer >= 0`);
+    }
+  }
+  if (f.snapshotsFail !== undefined && typeof f.snapshotsFail !== 'boolean')
+    throw new Error('snapshotsFail must be a boolean');
+  if (
+    f.migrationRunSeconds !== undefined &&
+    (typeof f.migrationRunSeconds !== 'number' || f.migrationRunSeconds < 0)
+  )
+    throw new Error('migrationRunSeconds must be a number >= 0');
   if (f.migrationExitCode !== undefined && !Number.isInteger(f.migrationExitCode)) {
     throw new Error('migrationExitCode must be an integer');
+  }
+  if (
+    f.migrationSeconds !== undefined &&
+    (typeof f.migrationSeconds !== 'number' || !(f.migrationSeconds >= 0))
+  ) {
+    throw new Error('migrationSeconds must be a number of seconds');
   }
   return f as Faults;
 }

@@ -8,6 +8,7 @@ import { cloudwatchService } from './services/cloudwatch.ts';
 import { ecrService } from './services/ecr.ts';
 import { ecsService } from './services/ecs.ts';
 import { elbv2Service } from './services/elbv2.ts';
+import { iamService } from './services/iam.ts';
 import { logsService } from './services/logs.ts';
 import { rdsService } from './services/rds.ts';
 import { secretsService } from './services/secrets.ts';
@@ -58,9 +59,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         secretsService(world.secrets),
       ],
       query: [
-        stsService(world.sts, world.now),
-        rdsService(world.rds, world.now),
+        stsService(world.sts, world.iam, world.now),
+        rdsService(world.rds, world.now, world.faults),
         elbv2Service(world.ecs.store),
+        iamService(world.iam),
       ],
       onError: (err) => log(`sandbox: internal error: ${(err as Error).stack ?? String(err)}`),
     });

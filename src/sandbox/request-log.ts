@@ -1,3 +1,4 @@
+import type { CheckedAuthorization } from './iam/guard.ts';
 import type { ServiceName } from './protocol/types.ts';
 
 export interface LoggedRequest {
@@ -9,6 +10,8 @@ export interface LoggedRequest {
   caller: string;
   status: number;
   ts: string;
+  /** The IAM authorizations checked for a request signed by an assumed role, with their decisions. */
+  authorizations?: CheckedAuthorization[];
 }
 
 /** Every AWS API request the sandbox answered, in order (control and /_lb requests excluded). */

@@ -1,37 +1,36 @@
-import { randomBytes } from 'node:crypto';
+import { NAME_PATTERN } from '../config/names.ts';
 import type { Descriptor } from '../config/schema.ts';
-import type { Service } from './ecs/model.ts';
+import type { ContainerDefinition, Service } from './ecs/model.ts';
+import { stackWorld } from './stack-world/cache.ts';
+import type { ServiceSettings, StackWorld, TaskDefinitionSettings } from './stack-world/extract.ts';
 import { pushSyntheticImage } from './synthetic-image.ts';
 import type { World } from './world.ts';
 
 export interface SeedRequest {
   app: string;
   environments?: string[];
+  /**
+   * Tasks per service. Unlike the rest of the world this is not the stacks' value: rollouts in the
+   * sandbox's tests are judged with two tasks each. @default 2
+   */
   desiredCount?: number;
   initialSha?: string;
   region?: string;
+  /** The stacks' `operatorPrincipals` setting: who may assume the deploy roles with sts:AssumeRole. */
+  operatorPrincipals?: string[];
   /**
-   * The services of each environment, all running the app's image: `<app>-<env>-<name>`,
-   * each with its own task family and a container called `name`. A service with
-   * `loadBalancer: false` (a worker) has no target group and no baseUrl.
-   * Default: one web service behind a load balancer.
+   * The stacks' `worker` setting: a worker service `<app>-<env>-worker` (its own task family,
+   * no load balancer) next to the web one, both released by ferry. @default false
    */
-  services?: SeedService[];
-}
-
-export interface SeedService {
-  name: string;
-  loadBalancer?: boolean;
+  worker?: boolean;
 }
 
 /** The environment descriptor of DESIGN.md, as the stacks would write it. */
 export type SeededDescriptor = Descriptor;
 
-const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const NAME = NAME_PATTERN;
 
-type ValidSeed = Required<Omit<SeedRequest, 'services'>> & { services: Required<SeedService>[] };
-
-export function validateSeed(body: unknown): ValidSeed {
+export function validateSeed(body: unknown): Required<SeedRequest> {
   const b = (body ?? {}) as SeedRequest;
   if (typeof b.app !== 'string' || !NAME.test(b.app))
     throw new Error('app must be 1-40 lowercase letters, digits or hyphens');
@@ -40,71 +39,86 @@ export function validateSeed(body: unknown): ValidSeed {
     throw new Error('environments must be names such as "staging"');
   }
   const desiredCount = b.desiredCount ?? 2;
+  const operatorPrincipals = b.operatorPrincipals ?? [];
+  if (!Array.isArray(operatorPrincipals) || operatorPrincipals.some((p) => typeof p !== 'string'))
+    throw new Error('operatorPrincipals must be an array of IAM ARNs');
   if (!Number.isInteger(desiredCount) || desiredCount < 1 || desiredCount > 10)
     throw new Error('desiredCount must be 1-10');
   const initialSha = b.initialSha ?? '0'.repeat(40);
   if (!/^[0-9a-f]{7,40}$/.test(initialSha))
     throw new Error('initialSha must be 7-40 lowercase hex characters');
-  const services = b.services ?? [{ name: 'web', loadBalancer: true }];
-  if (
-    !Array.isArray(services) ||
-    services.length === 0 ||
-    services.some((s) => typeof s?.name !== 'string' || !NAME.test(s.name))
-  ) {
-    throw new Error(
-      'services must be a non-empty array of {name, loadBalancer?} with names such as "worker"',
-    );
-  }
-  if (new Set(services.map((s) => s.name)).size !== services.length)
-    throw new Error('services must have distinct names');
+  if (b.worker !== undefined && typeof b.worker !== 'boolean')
+    throw new Error('worker must be true or false');
   return {
     app: b.app,
     environments,
     desiredCount,
     initialSha,
     region: b.region ?? 'eu-west-1',
-    services: services.map((s) => ({ name: s.name, loadBalancer: s.loadBalancer !== false })),
+    operatorPrincipals,
+    worker: b.worker ?? false,
   };
 }
 
-function accountFor(env: string): string {
+export function accountFor(env: string): string {
   return env === 'production' ? '222222222222' : '111111111111';
 }
 
-async function seedEnvironment(world: World, req: ValidSeed, env: string): Promise<SeededDescriptor> {
-  const { app, region, initialSha, desiredCount } = req;
-  const account = accountFor(env);
-  const name = `${app}-${env}`;
+/** The image and version the seeded revision runs, in the stacks' container definition. */
+function withImage(
+  containers: Record<string, unknown>[],
+  containerName: string,
+  image: string,
+  sha: string,
+): ContainerDefinition[] {
+  return containers.map((c) => {
+    if (c.name !== containerName) return c as unknown as ContainerDefinition;
+    const env = ((c.environment as { name: string; value: string }[] | undefined) ?? []).filter(
+      (e) => e.name !== 'APP_VERSION',
+    );
+    return {
+      ...c,
+      image,
+      environment: [{ name: 'APP_VERSION', value: sha }, ...env],
+    } as unknown as ContainerDefinition;
+  });
+}
+
+async function seedEnvironment(
+  world: World,
+  req: Required<SeedRequest>,
+  spec: StackWorld,
+): Promise<SeededDescriptor> {
+  const { app, initialSha, desiredCount } = req;
+  const { account, region } = spec;
+  const env = spec.environment;
+  const name = spec.repository.name;
+  for (const role of spec.roles) world.iam.putRole(role);
   const repo =
     world.ecr.repositories.get(name) ??
-    world.ecr.createRepository(name, account, region, { immutable: true, scanOnPush: true });
+    world.ecr.createRepository(name, account, region, {
+      immutable: spec.repository.immutable,
+      scanOnPush: spec.repository.scanOnPush,
+    });
   const pushed = await pushSyntheticImage(world.registry, name, initialSha, `${name} ${initialSha}`);
   world.ecr.notePushed(name, pushed.digest, true);
 
   const store = world.ecs.store;
-  const cluster = store.cluster(name) ?? store.addCluster(name, account, region);
-  const network = {
-    subnets: [`subnet-${env}-a`, `subnet-${env}-b`],
-    securityGroups: [`sg-${env}-web`],
-    assignPublicIp: false,
-  };
-  const seeded: Descriptor['services'] = [];
-  for (const role of req.services) {
-    seeded.push(
-      seedService(world, { name, account, region, initialSha, desiredCount, network, cluster }, role, {
-        uri: repo.repositoryUri,
-        digest: pushed.digest,
-      }),
-    );
+  const cluster = store.cluster(spec.cluster.name) ?? store.addCluster(spec.cluster.name, account, region);
+  const tg = spec.targetGroup;
+  store.targetGroups.set(tg.arn, { ...tg });
+  const image = { uri: repo.repositoryUri, digest: pushed.digest };
+  const target = { spec, cluster, initialSha, desiredCount, image };
+  for (const s of [{ service: spec.service, taskDefinition: spec.taskDefinition }, ...spec.others]) {
+    seedService(world, target, s.service, s.taskDefinition);
   }
-  // One service keeps the descriptor's single-service shape; several name their own families.
-  if (seeded.length === 1) delete seeded[0]!.taskDefinitionFamily;
 
-  const secret = world.secrets.forDatabase(name, region, account, world.now());
-  world.rds.instances.set(name, {
-    identifier: name,
-    arn: `arn:aws:rds:${region}:${account}:db:${name}`,
-    engine: 'postgres',
+  const dbId = spec.database.identifier;
+  const secret = world.secrets.forDatabase(dbId, region, account, world.now());
+  world.rds.instances.set(dbId, {
+    identifier: dbId,
+    arn: `arn:aws:rds:${region}:${account}:db:${dbId}`,
+    engine: spec.database.engine,
     createdAt: world.now(),
     status: 'available',
     region,
@@ -112,18 +126,13 @@ async function seedEnvironment(world: World, req: ValidSeed, env: string): Promi
     masterUserSecretArn: secret.arn,
   });
 
+  // The load balancer's DNS name and the registry host become the sandbox's own endpoints.
   const descriptor: SeededDescriptor = {
-    version: 1,
-    app,
-    environment: env,
-    region,
-    accountId: account,
-    cluster: name,
-    services: seeded,
-    repository: { name, uri: repo.repositoryUri },
-    database: { identifier: name, kind: 'instance' },
-    taskDefinitionFamily: `${name}-${req.services[0]!.name}`,
-    network,
+    ...spec.descriptor,
+    repository: { ...spec.descriptor.repository, uri: repo.repositoryUri },
+    services: spec.descriptor.services.map((s) =>
+      s.baseUrl ? { ...s, baseUrl: `${world.endpoint}/_lb/${s.name}` } : s,
+    ),
   };
   world.ssm.put({
     Name: `/ferry/${app}/${env}/descriptor`,
@@ -137,112 +146,84 @@ async function seedEnvironment(world: World, req: ValidSeed, env: string): Promi
   return descriptor;
 }
 
-interface SeedTarget {
-  name: string;
-  account: string;
-  region: string;
-  initialSha: string;
-  desiredCount: number;
-  network: Descriptor['network'];
-  cluster: NonNullable<ReturnType<World['ecs']['store']['cluster']>>;
-}
-
-/** One service of the app, with its own task family, running `image` steadily; its descriptor entry. */
+/** One service with its task family, running the seeded image steadily (the web service, or a worker). */
 function seedService(
   world: World,
-  t: SeedTarget,
-  role: { name: string; loadBalancer: boolean },
-  image: { uri: string; digest: string },
-): Descriptor['services'][number] {
-  const { name, account, region, initialSha, desiredCount, network, cluster } = t;
+  t: {
+    spec: StackWorld;
+    cluster: NonNullable<ReturnType<World['ecs']['store']['cluster']>>;
+    initialSha: string;
+    desiredCount: number;
+    image: { uri: string; digest: string };
+  },
+  settings: ServiceSettings,
+  taskDefinition: TaskDefinitionSettings,
+): void {
+  const { spec, cluster } = t;
+  const { account, region } = spec;
   const store = world.ecs.store;
-  const serviceName = `${name}-${role.name}`;
-  const tgArn = role.loadBalancer
-    ? `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${serviceName}/${randomBytes(8).toString('hex')}`
-    : undefined;
-  if (tgArn) {
-    store.targetGroups.set(tgArn, {
-      arn: tgArn,
-      name: serviceName,
-      port: 8080,
-      healthCheckPath: '/health',
-      intervalSeconds: 10,
-      healthyThreshold: 2,
-      unhealthyThreshold: 3,
-      deregistrationDelaySeconds: 30,
-    });
-  }
-  const family = serviceName;
+  const serviceName = settings.name;
+  const containerName = settings.loadBalancers[0]?.containerName ?? serviceContainer(spec, serviceName);
+  const family = taskDefinition.family;
   const revisions = store.families.get(family) ?? [];
   const revision = (revisions.at(-1)?.revision ?? 0) + 1;
-  const container = {
-    name: role.name,
-    image: `${image.uri}@${image.digest}`,
-    essential: true,
-    ...(role.loadBalancer
-      ? { portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }] }
-      : {}),
-    environment: [{ name: 'APP_VERSION', value: initialSha }],
-    logConfiguration: {
-      logDriver: 'awslogs',
-      options: {
-        'awslogs-group': `/ecs/${name}`,
-        'awslogs-region': region,
-        'awslogs-stream-prefix': role.name,
-      },
-    },
-  };
   const tdArn = `arn:aws:ecs:${region}:${account}:task-definition/${family}:${revision}`;
-  const registered = {
-    family,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    cpu: '256',
-    memory: '512',
-    executionRoleArn: `arn:aws:iam::${account}:role/${name}-execution`,
-    taskRoleArn: `arn:aws:iam::${account}:role/${name}-task`,
-  };
+  const { containerDefinitions, ...registered } = taskDefinition;
+  const containers = withImage(
+    containerDefinitions,
+    containerName,
+    `${t.image.uri}@${t.image.digest}`,
+    t.initialSha,
+  );
   revisions.push({
-    registered,
+    registered: { ...registered, containerDefinitions: containers },
     taskDefinitionArn: tdArn,
     family,
     revision,
-    containerDefinitions: [container],
-    networkMode: 'awsvpc',
+    containerDefinitions: containers,
+    networkMode: taskDefinition.networkMode,
     status: 'ACTIVE',
     registeredAt: world.now(),
     registeredBy: `arn:aws:iam::${account}:role/pulumi`,
   });
   store.families.set(family, revisions);
   store.tags.set(tdArn, [
-    { key: 'ferry:sha', value: initialSha },
-    { key: 'ferry:digest', value: image.digest },
+    { key: 'ferry:sha', value: t.initialSha },
+    { key: 'ferry:digest', value: t.image.digest },
   ]);
 
+  const network = spec.descriptor.network;
+  // The stacks' deployment alarms watch the load balancer: a worker has none.
+  const behindLoadBalancer = settings.loadBalancers.length > 0;
   const service: Service = {
-    serviceArn: `arn:aws:ecs:${region}:${account}:service/${name}/${serviceName}`,
+    serviceArn: `arn:aws:ecs:${region}:${account}:service/${cluster.clusterName}/${serviceName}`,
     serviceName,
     cluster,
-    desiredCount,
+    desiredCount: t.desiredCount ?? settings.desiredCount,
     taskDefinition: tdArn,
     deploymentConfiguration: {
-      minimumHealthyPercent: 100,
-      maximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      // The stacks' deployment alarms watch the load balancer: a worker has none.
-      ...(tgArn
-        ? { alarms: { alarmNames: seedAlarms(world, name, region, account), enable: true, rollback: true } }
+      minimumHealthyPercent: settings.minimumHealthyPercent,
+      maximumPercent: settings.maximumPercent,
+      deploymentCircuitBreaker: settings.circuitBreaker,
+      ...(behindLoadBalancer
+        ? {
+            alarms: {
+              alarmNames: seedAlarms(world, spec.repository.name, region, account),
+              enable: true,
+              rollback: true,
+            },
+          }
         : {}),
     },
-    loadBalancers: tgArn ? [{ targetGroupArn: tgArn, containerName: role.name, containerPort: 8080 }] : [],
+    loadBalancers: settings.loadBalancers,
     networkConfiguration: {
       awsvpcConfiguration: {
         subnets: network.subnets,
         securityGroups: network.securityGroups,
-        assignPublicIp: 'DISABLED',
+        assignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED',
       },
     },
-    healthCheckGracePeriodSeconds: tgArn ? 30 : 0,
+    healthCheckGracePeriodSeconds: settings.healthCheckGracePeriodSeconds,
     createdAt: world.now(),
     deployments: [],
     serviceDeployments: [],
@@ -252,16 +233,15 @@ function seedService(
   // Stop the tasks of an earlier seed of the same service before replacing it.
   const previous = store.service(cluster, serviceName);
   if (previous)
-    for (const t of store.tasksOf(previous))
-      if (t.lastStatus !== 'STOPPED') world.ecs.stopTask(t, 'UserInitiated', 'reseeded');
-  store.services.set(`${name}/${serviceName}`, service);
-  world.ecs.seedSteady(service, image.digest);
-  return {
-    name: serviceName,
-    container: role.name,
-    ...(tgArn ? { baseUrl: `${world.endpoint}/_lb/${serviceName}`, targetGroupArn: tgArn } : {}),
-    taskDefinitionFamily: family,
-  };
+    for (const task of store.tasksOf(previous))
+      if (task.lastStatus !== 'STOPPED') world.ecs.stopTask(task, 'UserInitiated', 'reseeded');
+  store.services.set(`${cluster.clusterName}/${serviceName}`, service);
+  world.ecs.seedSteady(service, t.image.digest);
+}
+
+/** The container the descriptor names for a service. */
+function serviceContainer(spec: StackWorld, serviceName: string): string {
+  return spec.descriptor.services.find((s) => s.name === serviceName)?.container ?? 'web';
 }
 
 /** The stacks' deployment alarms (`<app>-<env>-target-5xx`, ...), all OK. */
@@ -294,6 +274,19 @@ export async function seedApp(
 ): Promise<{ descriptors: Record<string, SeededDescriptor> }> {
   const req = validateSeed(body);
   const descriptors: Record<string, SeededDescriptor> = {};
-  for (const env of req.environments) descriptors[env] = await seedEnvironment(world, req, env);
+  for (const env of req.environments) {
+    const spec = await stackWorld(req.app, {
+      environment: env,
+      account: accountFor(env),
+      region: req.region,
+      config: {
+        ...(req.operatorPrincipals.length > 0
+          ? { 'ferry-stacks:operatorPrincipals': req.operatorPrincipals.join(',') }
+          : {}),
+        ...(req.worker ? { 'ferry-stacks:worker': 'true' } : {}),
+      },
+    });
+    descriptors[env] = await seedEnvironment(world, req, spec);
+  }
   return { descriptors };
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type DispatchDeps, dispatchAws } from './aws-dispatch.ts';
 import { handleControl } from './control.ts';
 import { answerLoadBalancer } from './lb.ts';
+import { answerTokenRequest } from './oidc-issuer.ts';
 import type { World } from './world.ts';
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -13,19 +14,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** One HTTP server: the control API, the per-service load balancers, and every AWS API. */
 export function createSandboxServer(
   world: World,
-  deps: Omit<DispatchDeps, 'faults' | 'log' | 'sts' | 'now'>,
+  deps: Omit<DispatchDeps, 'faults' | 'log' | 'sts' | 'now' | 'guard'>,
 ): Server {
   const dispatch: DispatchDeps = {
     ...deps,
     faults: world.faults,
     log: world.log,
     sts: world.sts,
+    guard: world.guard,
     now: world.now,
   };
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     readBody(req)
       .then(async (body) => {
+        if (url.pathname === '/_sandbox/oidc/token')
+          return answerTokenRequest(url.searchParams, req.headers.authorization, res);
         if (url.pathname.startsWith('/_sandbox/'))
           return handleControl(world, req.method ?? 'GET', url.pathname, body, res);
         const lb = /^\/_lb\/([^/]+)/.exec(url.pathname);

@@ -2,6 +2,8 @@ import type { ScaledClock } from './clock.ts';
 import { EcsEngine } from './ecs/engine.ts';
 import { EcsStore } from './ecs/store.ts';
 import { FaultStore } from './faults.ts';
+import { IamGuard } from './iam/guard.ts';
+import { IamStore } from './iam/store.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
 import { AlarmStore } from './services/cloudwatch.ts';
@@ -29,6 +31,8 @@ export interface World {
   logs: LogsStore;
   alarms: AlarmStore;
   secrets: SecretStore;
+  iam: IamStore;
+  guard: IamGuard;
 }
 
 export function createWorld(opts: {
@@ -39,6 +43,21 @@ export function createWorld(opts: {
   const now = () => opts.clock.now();
   const faults = new FaultStore();
   const logs = new LogsStore();
+  const iam = new IamStore();
+  const ecsStore = new EcsStore();
+  const guard = new IamGuard(iam, {
+    taskDefinitionRoles(ref) {
+      const registered = ecsStore.taskDefinition(ref)?.registered ?? {};
+      return [registered.executionRoleArn, registered.taskRoleArn].filter(
+        (r): r is string => typeof r === 'string',
+      );
+    },
+    revisionOf(family, revision) {
+      if (revision !== undefined) return Number(revision);
+      const revisions = ecsStore.families.get(family) ?? [];
+      return ecsStore.taskDefinition(family)?.revision ?? revisions.at(-1)?.revision;
+    },
+  });
   return {
     clock: opts.clock,
     now,
@@ -50,7 +69,7 @@ export function createWorld(opts: {
     sts: new StsStore(),
     ssm: new SsmStore(),
     ecr: new EcrStore(opts.registry, opts.registryHost, now),
-    ecs: new EcsEngine(new EcsStore(), {
+    ecs: new EcsEngine(ecsStore, {
       now,
       faults,
       registry: opts.registry,
@@ -61,5 +80,7 @@ export function createWorld(opts: {
     logs,
     alarms: new AlarmStore(),
     secrets: new SecretStore(),
+    iam,
+    guard,
   };
 }

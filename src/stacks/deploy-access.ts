@@ -37,6 +37,11 @@ export interface DeployScope {
   logGroupArn: string;
   /** The deploy role's own name: `ferry doctor` simulates its policy (iam:SimulatePrincipalPolicy on itself). */
   roleName?: string;
+  /**
+   * How images reach this environment: `build` (ferry build pushes them) or `promotion` (only
+   * ferry promote copies them in, so the role needs no registry login or pull).
+   */
+  imageSource: 'build' | 'promotion';
 }
 
 export interface DeployAccessArgs {
@@ -61,6 +66,15 @@ export interface DeployAccessArgs {
    * What the role may touch: this environment's ARNs.
    */
   scope: pulumi.Input<DeployScope>;
+  /**
+   * People (IAM principal ARNs, such as the role of an IAM Identity Center permission set) who may
+   * assume the role from a laptop to run `ferry status`, `ferry rollback` or `ferry lock release`.
+   * They must set a source identity (ferry sends the user name), which CloudTrail then records on
+   * every call of the session.
+   * @example ["arn:aws:iam::111111111111:role/AWSReservedSSO_Deployers_0123456789abcdef"]
+   * @default []
+   */
+  operatorPrincipals?: string[];
   /**
    * Longest session in seconds; ferry re-assumes the role for longer runs.
    * @default 3600
@@ -89,9 +103,18 @@ export function normalizeDeployAccessArgs(args: DeployAccessArgs): NormalizedDep
   if (oidcProvider !== 'create' && oidcProvider !== 'existing') {
     throw new Error(`\`oidcProvider\` must be create or existing, got ${oidcProvider}`);
   }
+  const operatorPrincipals = args.operatorPrincipals ?? [];
+  for (const principal of operatorPrincipals) {
+    if (!OPERATOR_PRINCIPAL.test(principal)) {
+      throw new Error(
+        `\`operatorPrincipals\` must list IAM role or user ARNs (arn:aws:iam::ACCOUNT:role/NAME), got ${JSON.stringify(principal)}`,
+      );
+    }
+  }
   return {
     ...args,
     oidcProvider,
+    operatorPrincipals,
     maxSessionDurationSeconds: args.maxSessionDurationSeconds ?? 3600,
     tags: args.tags ?? {},
   };
@@ -106,6 +129,22 @@ export function githubSubjects(github: GithubRepository, subject: GithubSubject)
     `repo:${owner}/${repo}:${context}`,
     `repo:${owner}@${github.ownerId}/${repo}@${github.repositoryId}:${context}`,
   ];
+}
+
+const OPERATOR_PRINCIPAL = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+
+/**
+ * Operators assume the role with sts:AssumeRole and must name themselves: without a source identity
+ * the call is refused, and with one it is recorded in every CloudTrail event of the session.
+ */
+export function operatorTrustStatement(principals: string[]): PolicyStatement {
+  return {
+    Sid: 'Operators',
+    Effect: 'Allow',
+    Principal: { AWS: principals },
+    Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+    Condition: { Null: { 'sts:SourceIdentity': 'false' } },
+  };
 }
 
 /** Web-identity trust pinned to the STS audience and the exact subjects (StringEquals: no wildcards). */
@@ -135,7 +174,15 @@ export function snapshotArnPattern(
   return `arn:${s.partition}:rds:${s.region}:${s.accountId}:snapshot:ferry-${s.environment}-*`;
 }
 
-/** Everything `ferry build`, `deploy`, `promote`, `rollback` and `status` call, on this environment only. */
+/** The deploy role's own ARN (it may ask IAM what it is allowed: `ferry doctor`). */
+export function deployRoleArnOf(s: Pick<DeployScope, 'partition' | 'accountId'>, name: string): string {
+  return `arn:${s.partition}:iam::${s.accountId}:role/${name}-deploy`;
+}
+
+/**
+ * Exactly what ferry calls in this environment, on this environment only. The sandbox's e2e tests run
+ * every flow with this policy enforced, and list the actions ferry used against the ones granted here.
+ */
 export function deployPolicy(s: DeployScope): PolicyDocument {
   const ecs = `arn:${s.partition}:ecs:${s.region}:${s.accountId}`;
   const clusterArn = `${ecs}:cluster/${s.clusterName}`;
@@ -143,48 +190,40 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
   const others = s.otherServices ?? [];
   const familyArns = [familyArn, ...others.map((o) => `${ecs}:task-definition/${o.taskDefinitionFamily}:*`)];
   const serviceNames = [s.serviceName, ...others.map((o) => o.serviceName)];
+  const serviceArns = serviceNames.map((n) => `${ecs}:service/${s.clusterName}/${n}`);
   const taskArns = `${ecs}:task/${s.clusterName}/*`;
   const snapshots = snapshotArnPattern(s);
   const onCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
+  const built = s.imageSource === 'build';
   const statements: PolicyStatement[] = [
-    // GetAuthorizationToken has no resource type: AWS only accepts "*".
-    statement('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']),
+    // `ferry build` logs in to push; GetAuthorizationToken has no resource type: AWS only accepts "*".
+    ...(built ? [statement('EcrLogin', ['ecr:GetAuthorizationToken'], ['*'])] : []),
     statement(
-      'EcrPushPull',
+      'EcrPush',
+      // docker push authorizes the layer and manifest uploads; ferry reads the pushed image back.
       [
         'ecr:BatchCheckLayerAvailability',
-        'ecr:GetDownloadUrlForLayer',
-        'ecr:BatchGetImage',
         'ecr:InitiateLayerUpload',
         'ecr:UploadLayerPart',
         'ecr:CompleteLayerUpload',
         'ecr:PutImage',
         'ecr:DescribeImages',
-        'ecr:DescribeRepositories',
-        'ecr:ListImages',
       ],
       [s.repositoryArn],
     ),
-    // Register/Describe/ListTaskDefinitions have no resource type: AWS only accepts "*".
-    statement(
-      'EcsTaskDefinitions',
-      ['ecs:RegisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
-      ['*'],
-    ),
-    statement('EcsTaskDefinitionTags', ['ecs:ListTagsForResource'], familyArns),
+    // The revision is registered in each service's own family (its ARN is the resource), tags included.
+    statement('EcsTaskDefinitions', ['ecs:RegisterTaskDefinition', 'ecs:ListTagsForResource'], familyArns),
+    // DescribeTaskDefinition has no resource type: AWS only accepts "*".
+    statement('EcsDescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']),
     statement('EcsTagOnCreate', ['ecs:TagResource'], [...familyArns, taskArns], {
       StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] },
     }),
-    statement('EcsCluster', ['ecs:DescribeClusters'], [clusterArn]),
-    statement(
-      'EcsService',
-      ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'],
-      serviceNames.map((n) => `${ecs}:service/${s.clusterName}/${n}`),
-    ),
+    statement('EcsService', ['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns),
+    // AWS authorizes DescribeServiceDeployments on the service AND on its service deployments.
     statement(
       'EcsServiceDeployments',
       ['ecs:DescribeServiceDeployments'],
-      serviceNames.map((n) => `${ecs}:service-deployment/${s.clusterName}/${n}/*`),
+      [...serviceArns, ...serviceNames.map((n) => `${ecs}:service-deployment/${s.clusterName}/${n}/*`)],
     ),
     statement('EcsRunMigrations', ['ecs:RunTask'], [familyArn], onCluster),
     statement('EcsTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], [taskArns]),
@@ -194,33 +233,26 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
     }),
     statement('RdsInstance', ['rds:DescribeDBInstances'], [s.databaseArn]),
+    // Both name the instance (listing its snapshots authorizes on the instance) and the snapshots.
     statement(
       'RdsSnapshots',
-      ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:ListTagsForResource'],
+      ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'],
       [s.databaseArn, snapshots],
     ),
-    statement('RdsSnapshotCleanup', ['rds:DeleteDBSnapshot', 'rds:AddTagsToResource'], [snapshots]),
+    statement('RdsSnapshotRetention', ['rds:DeleteDBSnapshot', 'rds:AddTagsToResource'], [snapshots]),
     statement(
       'FerryState',
-      [
-        'ssm:GetParameter',
-        'ssm:GetParameters',
-        'ssm:PutParameter',
-        'ssm:DeleteParameter',
-        'ssm:GetParameterHistory',
-      ],
+      ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
       [`arn:${s.partition}:ssm:${s.region}:${s.accountId}:parameter/ferry/${s.app}/${s.environment}/*`],
     ),
     // elasticloadbalancing Describe* actions have no resource type: AWS only accepts "*".
+    statement('TargetHealth', ['elasticloadbalancing:DescribeTargetHealth'], ['*']),
+    statement('Logs', ['logs:GetLogEvents'], [`${s.logGroupArn}:log-stream:*`]),
+    // `ferry doctor` asks IAM which of these the role has; only about itself.
     statement(
-      'TargetHealth',
-      ['elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTargetGroups'],
-      ['*'],
-    ),
-    statement(
-      'Logs',
-      ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:DescribeLogStreams'],
-      [s.logGroupArn, `${s.logGroupArn}:*`],
+      'SelfCheck',
+      ['iam:SimulatePrincipalPolicy'],
+      [deployRoleArnOf(s, `${s.app}-${s.environment}`)],
     ),
   ];
   // ferry warns (and `ferry doctor` fails) when a deployment alarm is already in ALARM.
@@ -230,28 +262,14 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       ['cloudwatch:DescribeAlarms'],
       [`arn:${s.partition}:cloudwatch:${s.region}:${s.accountId}:alarm:${s.clusterName}-*`],
     ),
-    // `ferry doctor`: the manual snapshot quota (no resource type) and this role's own permissions.
+    // `ferry doctor`: the manual snapshot quota (no resource type).
     statement('SnapshotQuota', ['rds:DescribeAccountAttributes'], ['*']),
   );
-  if (s.roleName) {
-    statements.push(
-      statement(
-        'Preflight',
-        ['iam:SimulatePrincipalPolicy'],
-        [`arn:${s.partition}:iam::${s.accountId}:role/${s.roleName}`],
-      ),
-    );
-  }
   if (s.promoteSourceRepositoryArns.length > 0) {
     statements.push(
       statement(
         'EcrPromoteSource',
-        [
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchGetImage',
-          'ecr:DescribeImages',
-        ],
+        ['ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecr:DescribeImages'],
         s.promoteSourceRepositoryArns,
       ),
     );
@@ -289,7 +307,12 @@ function createDeployAccess(args: NormalizedDeployAccessArgs, parent: pulumi.Res
     {
       name: `${args.name}-deploy`,
       description: `ferry deploys from ${args.github.repository} (${subjects[0]})`,
-      assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(githubTrustPolicy(arn, subjects))),
+      assumeRolePolicy: providerArn.apply((arn) => {
+        const trust = githubTrustPolicy(arn, subjects);
+        if (args.operatorPrincipals.length > 0)
+          trust.Statement.push(operatorTrustStatement(args.operatorPrincipals));
+        return JSON.stringify(trust);
+      }),
       maxSessionDuration: args.maxSessionDurationSeconds,
       tags: args.tags,
     },

@@ -2,7 +2,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { FerryEnvironmentArgs } from './environment.ts';
 
-type Kind = 'string' | 'number' | 'boolean' | 'object';
+// `list`: a comma-separated string, since stack config files hold scalars only; `object`: JSON in a string.
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'object';
 const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Kind> = {
   production: 'boolean',
   githubOidcProvider: 'string',
@@ -44,6 +45,7 @@ const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Ki
   dbBackupRetentionDays: 'number',
   dbSkipFinalSnapshot: 'boolean',
   dbPerformanceInsights: 'boolean',
+  operatorPrincipals: 'list',
 };
 type RequiredKey = 'app' | 'environment' | 'githubRepository' | 'githubOwnerId' | 'githubRepositoryId';
 
@@ -68,9 +70,15 @@ export function environmentArgsFromConfig(
         ? config.getNumber(key)
         : kind === 'boolean'
           ? config.getBoolean(key)
-          : kind === 'object'
-            ? config.getObject(key)
-            : config.get(key);
+          : kind === 'list'
+            ? config
+                .get(key)
+                ?.split(',')
+                .map((p) => p.trim())
+                .filter(Boolean)
+            : kind === 'object'
+              ? config.getObject(key)
+              : config.get(key);
     if (value !== undefined) args[key] = value;
   }
   return args as unknown as FerryEnvironmentArgs;

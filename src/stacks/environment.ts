@@ -2,6 +2,7 @@
 // user's Pulumi program is `new FerryEnvironment(environmentArgsFromConfig())` and its exports.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { isValidName, NAME_RULE } from '../config/names.ts';
 import { Database } from './database.ts';
 import { DeployAccess, type GithubSubject } from './deploy-access.ts';
 import { Descriptor, type EnvironmentDescriptor } from './descriptor.ts';
@@ -33,6 +34,12 @@ export interface FerryEnvironmentArgs {
   githubRepositoryId: string;
   /** @default "create" (an account has one provider per URL: `existing` looks it up) */
   githubOidcProvider?: 'create' | 'existing';
+  /**
+   * Roles or users (an SSO permission set's role, say) that may assume the deploy role from a laptop,
+   * with a source identity naming the person. In stack config: one comma-separated string.
+   * @default []
+   */
+  operatorPrincipals?: string[];
   /** Staging: the branch whose pushes may deploy. @default "main" */
   githubBranch?: string;
   /** Production: the GitHub environment whose jobs may deploy. @default "production" */
@@ -156,6 +163,13 @@ export class FerryEnvironment {
   constructor(args: FerryEnvironmentArgs) {
     const { app, environment } = args;
     const production = args.production ?? environment === 'production';
+    // The names ferry checks (RDS snapshot ids are built from them): refuse here too, before creating anything.
+    for (const [key, value] of [
+      ['app', app],
+      ['environment', environment],
+    ] as const) {
+      if (!isValidName(value)) throw new Error(`\`${key}\`: "${value}" is not valid; ${NAME_RULE}`);
+    }
     const name = `${app}-${environment}`;
     const tags = { 'ferry:app': app, 'ferry:environment': environment };
 
@@ -292,6 +306,7 @@ export class FerryEnvironment {
       github,
       subject,
       oidcProvider: args.githubOidcProvider ?? 'create',
+      operatorPrincipals: args.operatorPrincipals ?? [],
       scope: pulumi
         .output({
           own: ownScope,
@@ -304,6 +319,7 @@ export class FerryEnvironment {
           ...own,
           ...scope,
           promoteSourceRepositoryArns: promoteSourceRepository ? [promoteSourceRepository] : [],
+          imageSource: production ? ('promotion' as const) : ('build' as const),
         })),
       tags,
     });

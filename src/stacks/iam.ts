@@ -35,17 +35,13 @@ export function statement(
 export const WILDCARD_RESOURCE_ACTIONS: readonly string[] = [
   // ECR login: the token is account-wide.
   'ecr:GetAuthorizationToken',
-  // Task definition families have no ARN for these; RegisterTaskDefinition's tags
-  // are still scoped through ecs:TagResource on the family.
-  'ecs:RegisterTaskDefinition',
+  // Describing a task definition has no resource type (registering one is scoped to its family).
   'ecs:DescribeTaskDefinition',
-  'ecs:ListTaskDefinitions',
   // ListTasks authorizes on container instances, which Fargate has none of; the
   // statement pins the cluster with the ecs:cluster condition instead.
   'ecs:ListTasks',
   // Every elasticloadbalancing Describe* action is account-wide.
   'elasticloadbalancing:DescribeTargetHealth',
-  'elasticloadbalancing:DescribeTargetGroups',
   // The account's RDS quotas.
   'rds:DescribeAccountAttributes',
 ];

@@ -100,16 +100,10 @@ export function promoteSourcePolicy(s: PromoteSourceScope): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      // GetAuthorizationToken has no resource type: AWS only accepts "*".
-      statement('EcrLogin', ['ecr:GetAuthorizationToken'], ['*']),
+      // ferry copies through the ECR API (no registry login): the manifest and layer download URLs.
       statement(
         'EcrReadImage',
-        [
-          'ecr:BatchGetImage',
-          'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:DescribeImages',
-        ],
+        ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages'],
         [s.repositoryArn],
       ),
       statement(

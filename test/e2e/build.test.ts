@@ -80,7 +80,7 @@ describe('ferry build with buildah', () => {
       timeoutMs: 120_000,
     });
     expect(run.stderr).not.toMatch(/unexpected error/);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const events = jsonLines(run.stdout);
     const result = events.at(-1)!;
     expect(result).toMatchObject({ type: 'result', outcome: 'ok', exitCode: 0, env: 'staging', sha: head });

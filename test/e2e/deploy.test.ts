@@ -166,13 +166,16 @@ describe('ferry deploy (sandbox)', () => {
 
     const status = await runFerry(['lock', 'status', 'staging'], { cwd, env: sandbox.env });
     expect(status.stdout).toContain('locked by bob@ci');
-    const dry = await runFerry(['lock', 'release', 'staging', '--dry-run'], { cwd, env: sandbox.env });
+    const dry = await runFerry(['lock', 'release', 'staging', '--force', '--dry-run'], {
+      cwd,
+      env: sandbox.env,
+    });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would release the lock held by bob@ci');
     expect(await ports.parameters.get(`/ferry/${app}/staging/lock`)).toBeDefined();
-    const release = await runFerry(['lock', 'release', 'staging'], { cwd, env: sandbox.env });
+    const release = await runFerry(['lock', 'release', 'staging', '--force'], { cwd, env: sandbox.env });
     expect(release.code).toBe(0);
-    expect(release.stdout).toContain('the lock is live');
+    expect(release.stdout).toContain('released the live lock held by bob@ci');
     expect(await ports.parameters.get(`/ferry/${app}/staging/lock`)).toBeUndefined();
   });
 

@@ -25,11 +25,42 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** The repository the stacks' GitHub trust policies name (stacks/Pulumi.*.yaml). */
+export const GITHUB_REPOSITORY = 'acme/shop';
+
+/**
+ * The OIDC subject of the GitHub job that would run these arguments: the deploy workflow runs
+ * production (and promotions to it) in the `production` environment, everything else on pushes to main.
+ */
+export function jobSubject(args: string[]): string {
+  return args.includes('production')
+    ? `repo:${GITHUB_REPOSITORY}:environment:production`
+    : `repo:${GITHUB_REPOSITORY}:ref:refs/heads/main`;
+}
+
+/** What GitHub Actions gives a job with `id-token: write`, pointed at the sandbox's token issuer. */
+export function githubJobEnv(endpoint: string, subject: string): Record<string, string> {
+  return {
+    ACTIONS_ID_TOKEN_REQUEST_URL: `${endpoint}/_sandbox/oidc/token?api-version=2.0&sub=${encodeURIComponent(subject)}`,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'sandbox-request-token',
+  };
+}
+
+/**
+ * Runs bin/ferry. With the sandbox's endpoint in `env` and no token variables of its own, ferry gets
+ * the OIDC token of the GitHub job that would run `args` (jobSubject), so that it assumes the
+ * configured roles the way CI does and every call is checked against the stacks' IAM policies.
+ */
 export function runFerry(args: string[], options: RunOptions): Promise<FerryRun> {
+  const endpoint = options.env.AWS_ENDPOINT_URL;
+  const token =
+    endpoint && !('ACTIONS_ID_TOKEN_REQUEST_URL' in options.env)
+      ? githubJobEnv(endpoint, jobSubject(args))
+      : {};
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [FERRY, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...token, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -55,9 +86,37 @@ export function runFerry(args: string[], options: RunOptions): Promise<FerryRun>
   });
 }
 
-/** A temp directory holding ferry.config.json for `app` with fast health checks. */
+/** The deploy role the stacks create for an environment (account as the sandbox seeds it). */
+export function deployRoleArn(app: string, env: string): string {
+  return `arn:aws:iam::${env === 'production' ? '222222222222' : '111111111111'}:role/${app}-${env}-deploy`;
+}
+
+/**
+ * Each environment gets the stacks' deploy role (and the source's promote-source role when it
+ * promotes), unless the test sets its own: e2e runs go through IAM as they would in GitHub Actions.
+ */
+function withRoles(app: string, environments: Record<string, Record<string, unknown>>) {
+  return Object.fromEntries(
+    Object.entries(environments).map(([env, c]) => {
+      const source = typeof c.promoteFrom === 'string' ? c.promoteFrom : undefined;
+      return [
+        env,
+        {
+          roleArn: deployRoleArn(app, env),
+          ...(source
+            ? { promoteFromRoleArn: deployRoleArn(app, source).replace(/-deploy$/, '-promote-source') }
+            : {}),
+          ...c,
+        },
+      ];
+    }),
+  );
+}
+
+/** A temp directory holding ferry.config.json for `app` with fast health checks and the stacks' roles. */
 export function appDir(app: string, overrides: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `ferry-e2e-${app}-`));
+  const environments = (overrides.environments ?? { staging: {} }) as Record<string, Record<string, unknown>>;
   writeFileSync(
     join(dir, 'ferry.config.json'),
     JSON.stringify({
@@ -72,8 +131,8 @@ export function appDir(app: string, overrides: Record<string, unknown> = {}): st
         interval: '150ms',
         timeout: '20s',
       },
-      environments: { staging: {} },
       ...overrides,
+      environments: withRoles(app, environments),
     }),
   );
   return dir;

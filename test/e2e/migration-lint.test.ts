@@ -13,10 +13,10 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const migrateConfig = (dangerous: 'warn' | 'fail') => ({
+const migrateConfig = (dangerous: 'warn' | 'fail', paths = ['db/migrations/**/*.sql']) => ({
   command: ['npm', 'run', 'migrate'],
   timeout: '2m',
-  paths: ['db/migrations/**/*.sql'],
+  paths,
   dangerous,
 });
 
@@ -28,9 +28,10 @@ async function repoWithDangerousMigration(
   app: string,
   dangerous: 'warn' | 'fail',
   environments = ['staging'],
+  paths?: string[],
 ): Promise<{ cwd: string; second: string }> {
   const cwd = appDir(app, {
-    migrate: migrateConfig(dangerous),
+    migrate: migrateConfig(dangerous, paths),
     environments: Object.fromEntries(
       environments.map((env) => [env, env === 'production' ? { promoteFrom: 'staging' } : {}]),
     ),
@@ -94,6 +95,35 @@ describe('migration checks (sandbox)', () => {
     const requests = await requestsFor(sandbox, app);
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.filter(isMutating)).toEqual([]);
+  });
+
+  it('checks what a character-class glob ([0-9]*.sql) names, instead of finding nothing', async () => {
+    const app = 'lintclass';
+    const { cwd, second } = await repoWithDangerousMigration(
+      app,
+      'fail',
+      ['staging'],
+      ['db/migrations/[0-9]*.sql'],
+    );
+    const run = await runFerry(['deploy', 'staging', '--sha', second, ...FAST], { cwd, env: sandbox.env });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('db/migrations/002.sql:2 drop-column');
+    expect((await requestsFor(sandbox, app)).filter(isMutating)).toEqual([]);
+  });
+
+  it('never reports an all-clear for a glob that matches no file: with "fail", exit 2 naming it', async () => {
+    const app = 'linttypo';
+    const { cwd, second } = await repoWithDangerousMigration(
+      app,
+      'fail',
+      ['staging'],
+      ['db/migraitons/*.sql'],
+    );
+    const run = await runFerry(['deploy', 'staging', '--sha', second, ...FAST], { cwd, env: sandbox.env });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('"db/migraitons/*.sql" matches no file');
+    expect(run.stderr).not.toContain('nothing dangerous');
+    expect((await requestsFor(sandbox, app)).filter(isMutating)).toEqual([]);
   });
 
   it('--dry-run shows the findings too', async () => {

@@ -21,7 +21,7 @@ async function seedWebAndWorker(app: string) {
     environments: ['staging'],
     desiredCount: 2,
     initialSha,
-    services: [{ name: 'web' }, { name: 'worker', loadBalancer: false }],
+    worker: true,
   });
   return { initialSha, web: `${app}-staging-web`, worker: `${app}-staging-worker` };
 }
@@ -130,7 +130,7 @@ describe('promoting several services (sandbox)', () => {
       environments: ['staging', 'production'],
       desiredCount: 2,
       initialSha: freshSha(),
-      services: [{ name: 'web' }, { name: 'worker', loadBalancer: false }],
+      worker: true,
     });
     const sha = freshSha();
     await sandbox.control.pushImage(`${app}-staging`, sha);

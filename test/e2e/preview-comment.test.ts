@@ -25,6 +25,7 @@ const git = (...args: string[]) =>
 beforeAll(async () => {
   repo = mkdtempSync(join(tmpdir(), 'ferry-preview-comment-'));
   cpSync(join(ROOT, 'stacks'), join(repo, 'stacks'), { recursive: true });
+  cpSync(join(ROOT, 'src', 'stacks'), join(repo, 'src', 'stacks'), { recursive: true });
   cpSync(join(ROOT, 'src', 'config'), join(repo, 'src', 'config'), { recursive: true });
   writeFileSync(join(repo, 'package.json'), '{ "type": "module", "private": true }\n');
   git('init', '-q');

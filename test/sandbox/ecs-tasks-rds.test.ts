@@ -104,7 +104,7 @@ describe('ECS task definitions and one-off tasks', () => {
     const taskId = task.taskArn!.split('/').pop();
     const events = await logs.send(
       new GetLogEventsCommand({
-        logGroupName: '/ecs/shop-staging',
+        logGroupName: '/ecs/shop-staging-web',
         logStreamName: `web/web/${taskId}`,
         startFromHead: true,
       }),
@@ -114,7 +114,7 @@ describe('ECS task definitions and one-off tasks', () => {
     expect(lines).toContain('migrate: applying 0003_add_orders ... done');
     const next = await logs.send(
       new GetLogEventsCommand({
-        logGroupName: '/ecs/shop-staging',
+        logGroupName: '/ecs/shop-staging-web',
         logStreamName: `web/web/${taskId}`,
         startFromHead: true,
         nextToken: events.nextForwardToken,
@@ -140,7 +140,7 @@ describe('ECS task definitions and one-off tasks', () => {
     expect(task.containers![0]!.exitCode).toBe(3);
     const events = await logs.send(
       new GetLogEventsCommand({
-        logGroupName: '/ecs/shop-staging',
+        logGroupName: '/ecs/shop-staging-web',
         logStreamName: `web/web/${task.taskArn!.split('/').pop()}`,
         startFromHead: true,
       }),

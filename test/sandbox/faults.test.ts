@@ -1,6 +1,6 @@
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
@@ -84,5 +84,43 @@ describe('injected faults', () => {
       status: 200,
     });
     await expect(sandbox.control.setFaults({ throttleRate: 2 })).rejects.toThrow(/throttleRate/);
+  });
+
+  it('stalls the Nth matching call after carrying it out, once', async () => {
+    const ssm = new SSMClient({ ...sandbox.clientConfig, maxAttempts: 1 });
+    await sandbox.control.setFaults({
+      calls: [{ kind: 'stall', operation: 'GetParameter', match: 'descriptor', nth: 2, ms: 400 }],
+    });
+    const timed = async () => {
+      const t = Date.now();
+      await ssm.send(new GetParameterCommand({ Name: '/ferry/shop/staging/descriptor' }));
+      return Date.now() - t;
+    };
+    expect(await timed()).toBeLessThan(300);
+    expect(await timed()).toBeGreaterThanOrEqual(400);
+    expect(await timed()).toBeLessThan(300);
+  });
+
+  it('carries out a call with a lost response, then answers 500', async () => {
+    const ssm = new SSMClient({ ...sandbox.clientConfig, maxAttempts: 1 });
+    await sandbox.control.setFaults({ calls: [{ kind: 'lost-response', operation: 'PutParameter' }] });
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: '/lost/one', Value: 'v', Type: 'String' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    const stored = await ssm.send(new GetParameterCommand({ Name: '/lost/one' }));
+    expect(stored.Parameter?.Value).toBe('v');
+  });
+
+  it('accepts a hung call and never answers it', async () => {
+    const ssm = new SSMClient({
+      ...sandbox.clientConfig,
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
+    await sandbox.control.setFaults({ calls: [{ kind: 'hang', operation: 'GetParameter', times: 0 }] });
+    await expect(ssm.send(new GetParameterCommand({ Name: '/x' }))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect((await sandbox.control.requests()).at(-1)).toMatchObject({ operation: 'GetParameter', status: 0 });
   });
 });

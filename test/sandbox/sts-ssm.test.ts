@@ -22,6 +22,7 @@ let sts: STSClient;
 
 beforeAll(async () => {
   sandbox = await startTestSandbox();
+  await sandbox.control.seed({ app: 'shop', operatorPrincipals: ['arn:aws:iam::111111111111:user/test'] });
   ssm = new SSMClient(sandbox.clientConfig);
   sts = new STSClient(sandbox.clientConfig);
 });
@@ -37,7 +38,9 @@ function jwt(claims: Record<string, unknown>): string {
 describe('STS', () => {
   it('assumes a role and attributes later calls made with the issued keys to that role', async () => {
     const roleArn = 'arn:aws:iam::222222222222:role/shop-production-deploy';
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ferry-test' }));
+    const out = await sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ferry-test', SourceIdentity: 'alice' }),
+    );
     const creds = out.Credentials!;
     expect(creds.AccessKeyId).toMatch(/^ASIA/);
     expect(creds.Expiration!.getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
@@ -67,11 +70,15 @@ describe('STS', () => {
       new AssumeRoleWithWebIdentityCommand({
         RoleArn: 'arn:aws:iam::111111111111:role/shop-staging-deploy',
         RoleSessionName: 'gha-123',
-        WebIdentityToken: jwt({ sub: 'repo:acme/shop:environment:staging', aud: 'sts.amazonaws.com' }),
+        WebIdentityToken: jwt({
+          iss: 'https://token.actions.githubusercontent.com',
+          sub: 'repo:acme/shop:ref:refs/heads/main',
+          aud: 'sts.amazonaws.com',
+        }),
       }),
     );
     expect(out.Credentials?.AccessKeyId).toMatch(/^ASIA/);
-    expect(out.SubjectFromWebIdentityToken).toBe('repo:acme/shop:environment:staging');
+    expect(out.SubjectFromWebIdentityToken).toBe('repo:acme/shop:ref:refs/heads/main');
     await expect(
       sts.send(
         new AssumeRoleWithWebIdentityCommand({

@@ -250,6 +250,15 @@ describe('deploy access helpers', () => {
     );
   });
 
+  it('rejects operator principals that are not IAM role or user ARNs, naming the setting', () => {
+    const base = { name: 'n', github, subject: { branch: 'main' }, scope: {} as never };
+    for (const bad of ['alice', 'arn:aws:iam::111111111111:*', '*']) {
+      expect(() => normalizeDeployAccessArgs({ ...base, operatorPrincipals: [bad] }), bad).toThrow(
+        /`operatorPrincipals`/,
+      );
+    }
+  });
+
   it('produces a permission policy the wildcard check accepts', () => {
     const doc = deployPolicy({
       partition: 'aws',
@@ -266,6 +275,7 @@ describe('deploy access helpers', () => {
       taskRoleArn: 'arn:aws:iam::111111111111:role/y',
       databaseArn: 'arn:aws:rds:eu-west-1:111111111111:db:shop-staging',
       logGroupArn: 'arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/shop-staging-web',
+      imageSource: 'build',
     });
     expect(wildcardProblems(doc)).toEqual([]);
     expect(doc.Statement.some((s) => s.Sid === 'EcrPromoteSource')).toBe(false);

@@ -111,13 +111,35 @@ describe('stack config switches', () => {
     ]);
   });
 
+  it('lets the listed operators assume the deploy role, only with a source identity', async () => {
+    const sso = 'arn:aws:iam::111111111111:role/AWSReservedSSO_Deployers_0123456789abcdef';
+    const run = await runStack('staging', {
+      'ferry-stacks:operatorPrincipals': `${sso}, arn:aws:iam::111111111111:user/alice`,
+    });
+    const trust = documentOf(run, 'aws:iam/role:Role', 'shop-staging-deploy', 'assumeRolePolicy');
+    expect(trust.Statement).toHaveLength(2);
+    expect(trust.Statement[1]).toEqual({
+      Sid: 'Operators',
+      Effect: 'Allow',
+      Principal: { AWS: [sso, 'arn:aws:iam::111111111111:user/alice'] },
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Condition: { Null: { 'sts:SourceIdentity': 'false' } },
+    });
+    const promoteSource = documentOf(
+      run,
+      'aws:iam/role:Role',
+      'shop-staging-promote-source',
+      'assumeRolePolicy',
+    );
+    expect(promoteSource.Statement).toHaveLength(1);
+  });
+
   it('lets the production deploy role read, never write, a promoteSourceRepositoryArn', async () => {
     const staging = 'arn:aws:ecr:eu-west-1:111111111111:repository/shop-staging';
     const run = await runStack('production', { 'ferry-stacks:promoteSourceRepositoryArn': staging });
     const policy = policyOf(run, 'shop-production-deploy');
     const onStaging = policy.Statement.filter((s: { Resource: string[] }) => s.Resource.includes(staging));
     expect(onStaging.flatMap((s: { Action: string[] }) => s.Action).sort()).toEqual([
-      'ecr:BatchCheckLayerAvailability',
       'ecr:BatchGetImage',
       'ecr:DescribeImages',
       'ecr:GetDownloadUrlForLayer',

@@ -35,13 +35,30 @@ export class FakeClock implements Clock {
   }
   advance(ms: number): void {
     this.#now += ms;
+    this.#fire();
   }
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.sleeps.push(ms);
     this.#now += ms;
+    this.#fire();
     await new Promise((r) => setImmediate(r));
     signal?.throwIfAborted();
+  }
+  readonly #timers = new Set<{ every: number; next: number; tick: () => void }>();
+  /** Background ticks (the lock's renewal) in fake time: they fire as sleeps and advances pass them. */
+  every(ms: number, tick: () => void): () => void {
+    const timer = { every: ms, next: this.#now + ms, tick };
+    this.#timers.add(timer);
+    return () => this.#timers.delete(timer);
+  }
+  #fire(): void {
+    for (const timer of this.#timers) {
+      if (timer.next > this.#now) continue;
+      // One tick for however much time passed, as a late timer would.
+      timer.next = this.#now + timer.every;
+      timer.tick();
+    }
   }
 }
 
@@ -439,6 +456,14 @@ export class FakeDatabase implements Database {
   }
   async createSnapshot(_identifier: string, id: string, tags: Record<string, string>) {
     this.log.push('RDS.CreateDBSnapshot');
+    if (this.snapshots.has(id))
+      throw Object.assign(
+        new Error(`Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`),
+        {
+          name: 'DBSnapshotAlreadyExistsFault',
+          $fault: 'client',
+        },
+      );
     const snap = { id, status: 'creating', createdAt: this.clock.now(), tags, polls: 0 };
     this.snapshots.set(id, snap);
     return structuredClone(snap);

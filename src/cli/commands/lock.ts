@@ -7,11 +7,14 @@ import { DataOutput } from '../data-output.ts';
 
 export interface LockOptions {
   args?: unknown[];
+  force?: boolean;
 }
 
 /**
- * `ferry lock status|release <env>`. release removes the lock whoever holds it:
- * it is what a person runs after a deploy died without releasing it.
+ * `ferry lock status|release <env> [--force]`. release is what a person runs
+ * after a deploy died without releasing its lock: an expired lock goes at once,
+ * a live one only with --force (its holder may still be deploying), and the
+ * holder it breaks is printed either way.
  */
 export async function run(options: LockOptions, ctx: CliContext): Promise<number> {
   const [action, ...rest] = options.args ?? [];
@@ -46,6 +49,13 @@ export async function run(options: LockOptions, ctx: CliContext): Promise<number
     out.result({ env, released: false });
     return 0;
   }
+  const live = holder !== undefined && !isExpired(holder, now);
+  if (live && !options.force) {
+    throw usageError(
+      `${env}: the lock is live, held by ${describeHolder(holder)}; that run may still be deploying`,
+      `make sure it is dead (cancelled job, dead runner), then: ferry lock release ${env} --force`,
+    );
+  }
   if (ctx.globals.dryRun) {
     out.text(
       `${env}: would release the lock held by ${describeHolder(holder)} (dry run: nothing was changed)`,
@@ -53,12 +63,11 @@ export async function run(options: LockOptions, ctx: CliContext): Promise<number
     out.result({ env, released: false });
     return 0;
   }
-  if (holder && !isExpired(holder, now)) {
-    out.text(`${env}: the lock is live: make sure that run is dead, or it may still be deploying`);
-  }
   await ports.parameters.delete(lockParameter(setup.app, env));
-  out.data('lock', { env, held: false, released: holder ?? null });
-  out.text(`${env}: released the lock${holder ? ` held by ${describeHolder(holder)}` : ''}`);
+  out.data('lock', { env, held: false, released: holder ?? null, forced: live });
+  out.text(
+    `${env}: released the ${live ? 'live ' : ''}lock${holder ? ` held by ${describeHolder(holder)}` : ''}`,
+  );
   out.result({ env, released: true });
   return 0;
 }

@@ -1,7 +1,8 @@
 import { appendFile } from 'node:fs/promises';
-import { usageError } from '../../errors.ts';
+import { isValidName, NAME_RULE } from '../../config/names.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import type { PreviewReport } from '../../infra/model.ts';
-import { checkEnvironment, ENV_NAME, locateStacks, previewOffline } from '../../infra/offline.ts';
+import { checkEnvironment, locateStacks, previewOffline } from '../../infra/offline.ts';
 import {
   automationRunner,
   findPulumiCli,
@@ -22,6 +23,7 @@ export interface PreviewOptions {
   offline?: boolean;
   /** Also upsert the report as a comment on the pull request (GitHub Actions, same-repository PRs). */
   comment?: boolean;
+  allowDanger?: boolean;
   base?: string;
   args?: unknown[];
 }
@@ -37,8 +39,11 @@ export function run(options: PreviewOptions, ctx: CliContext): Promise<number> {
 }
 
 /**
- * `ferry preview <env> [--offline [--base REF]]`: what `pulumi up` would change,
- * dangers first. Read-only; exit 0 whenever the preview ran, changes or not.
+ * `ferry preview <env> [--offline [--base REF]] [--allow-danger]`: what `pulumi up`
+ * would change, dangers first. Read-only. Exit 0 when the preview ran and found
+ * no DANGER (warnings are fine); exit 2 when a change would replace or delete a
+ * database, a repository or the descriptor, so that a pull-request check goes
+ * red, unless --allow-danger accepts it. Nothing is changed either way.
  */
 export async function runPreview(
   options: PreviewOptions,
@@ -46,8 +51,8 @@ export async function runPreview(
   deps: PreviewDeps,
 ): Promise<number> {
   const env = options.args?.[0];
-  if (typeof env !== 'string' || !ENV_NAME.test(env)) {
-    throw usageError(`"${String(env)}" is not an environment name`);
+  if (typeof env !== 'string' || !isValidName(env)) {
+    throw usageError(`"${String(env)}" is not an environment name; ${NAME_RULE}`);
   }
   const report = options.offline
     ? await offline(env, options.base ?? 'HEAD', ctx)
@@ -63,17 +68,25 @@ export async function runPreview(
   }
   await writeSummary(report, ctx);
   if (options.comment) await commentOnPullRequest(report, ctx);
+  const dangerous = report.changes.filter((c) => c.dangers.some((d) => d.level === 'danger')).length;
+  const refuse = dangerous > 0 && !options.allowDanger;
+  if (refuse) {
+    ctx.stderr.write(
+      `ferry: ${dangerous} dangerous change${dangerous === 1 ? '' : 's'} (see DANGER above): exit 2. If they are intended, accept them with --allow-danger\n`,
+    );
+  }
   out.result({
+    ...(refuse ? { outcome: 'failed', exitCode: ExitCode.Usage } : {}),
     env: report.env,
     mode: report.mode,
     ...(report.base ? { base: report.base } : {}),
     summary: report.summary,
-    dangerous: report.changes.filter((c) => c.dangers.some((d) => d.level === 'danger')).length,
+    dangerous,
     config: report.config,
     outputs: report.outputs,
     notes: report.notes,
   });
-  return 0;
+  return refuse ? ExitCode.Usage : ExitCode.Ok;
 }
 
 function offline(env: string, base: string, ctx: CliContext): Promise<PreviewReport> {

@@ -2,16 +2,22 @@ import { copyImage, describeCopy } from '../../aws/ecr-copy.ts';
 import { createEcrAccess } from '../../aws/ecr-copy-access.ts';
 import { parseSha } from '../../config/sha.ts';
 import { usageError } from '../../errors.ts';
+import { IMAGE_COPY_BOUND_MS } from '../../pipeline/bounds.ts';
 import type { ImageCopier } from '../../pipeline/ports.ts';
 import { choosePromotion } from '../../pipeline/promotion.ts';
+import { refuseOlderPromotion } from '../../pipeline/promotion-order.ts';
 import { envArgument, loadSetup, migrationCheck, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
+
+/** A copy of one image (layers streamed registry to registry) that takes longer is stuck. */
+const IMAGE_COPY_TIMEOUT_MS = IMAGE_COPY_BOUND_MS;
 
 export interface PromoteOptions {
   from?: string;
   to?: string;
   sha?: string;
   skipSourceCheck?: boolean;
+  allowOlder?: boolean;
 }
 
 /**
@@ -45,6 +51,13 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
   const src = await openEnvironment(sourceCtx, source);
   const choice = await choosePromotion(src.ports, src.descriptor, from, sha);
   const dst = await openEnvironment(ctx, target);
+  if (!options.allowOlder) {
+    await refuseOlderPromotion({
+      source: { ports: src.ports, descriptor: src.descriptor, env: from },
+      target: { ports: dst.ports, descriptor: dst.descriptor, env: to },
+      sha: choice.sha,
+    });
+  }
 
   const mask = (secret: string) => ctx.stderr.write(`::add-mask::${secret}\n`);
   const sourceEcr = createEcrAccess({
@@ -76,7 +89,8 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
         },
         digest,
         tag,
-        signal,
+        // Every request of the copy has its own timeout; this bounds the copy as a whole.
+        signal: AbortSignal.any([signal, AbortSignal.timeout(IMAGE_COPY_TIMEOUT_MS)]),
       });
       return { detail: describeCopy(result) };
     },

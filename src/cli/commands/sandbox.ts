@@ -1,3 +1,4 @@
+import { isValidName } from '../../config/names.ts';
 import { usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';
@@ -34,7 +35,7 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const port = parsePort(args.port);
   if (args.worker && args.seed === undefined) throw usageError('`--worker` needs `--seed <app>`');
   const timeScale = parseTimeScale(args.timeScale);
-  if (args.seed !== undefined && !/^[a-z][a-z0-9-]{0,39}$/.test(args.seed)) {
+  if (args.seed !== undefined && !isValidName(args.seed)) {
     throw usageError(
       `\`--seed\` must be an app name (1-40 lowercase letters, digits or hyphens), got "${args.seed}"`,
     );
@@ -53,7 +54,7 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
       await sandbox.control.seed({
         app: args.seed,
         region: ctx.globals.region,
-        ...(args.worker ? { services: [{ name: 'web' }, { name: 'worker', loadBalancer: false }] } : {}),
+        ...(args.worker ? { worker: true } : {}),
       });
     if (ctx.globals.json) {
       ctx.stdout.write(

@@ -104,6 +104,7 @@ export async function renderJobSummary(input: JobSummaryInput): Promise<string> 
     ['Digest', result?.digest && code(result.digest)],
     ['Task definition', result?.taskDefinitionArn && code(result.taskDefinitionArn)],
     ['Snapshot', result?.snapshotId && code(result.snapshotId)],
+    ['Promotion', result?.skippedPromotion ? '⚠️ skipped with <code>--skip-promotion</code>' : undefined],
   ];
   const stepRows = input.steps.map((step) => [
     html(step.name),

@@ -329,7 +329,9 @@ export class EcsEngine {
     const service = task.serviceName ? this.store.serviceByName(task.serviceName) : undefined;
     if (!service) {
       const code = this.#deps.faults.current.migrationExitCode ?? 0;
-      task.exitAt = now + ONE_SHOT_RUN_MS;
+      const faults = this.#deps.faults.current;
+      const seconds = faults.migrationRunSeconds ?? faults.migrationSeconds;
+      task.exitAt = now + (seconds === undefined ? ONE_SHOT_RUN_MS : seconds * 1000);
       task.exitCode = code;
       return;
     }

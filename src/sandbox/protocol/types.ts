@@ -9,7 +9,8 @@ export type ServiceName =
   | 'rds'
   | 'elbv2'
   | 'cloudwatch'
-  | 'secretsmanager';
+  | 'secretsmanager'
+  | 'iam';
 
 /** Who made a request, from the access key id of its SigV4 Credential. */
 export interface Caller {
@@ -19,6 +20,8 @@ export interface Caller {
   /** The caller identity ARN (assumed-role ARN for STS keys). */
   arn: string;
   account: string;
+  /** The role of an STS-issued session; absent for static keys. */
+  roleArn?: string;
 }
 
 export interface CallContext {

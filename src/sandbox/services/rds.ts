@@ -19,6 +19,8 @@ interface DbSnapshot {
   instance: DbInstance;
   createdAt: number;
   tags: { Key: string; Value: string }[];
+  /** Fails half-way, as a snapshot of a broken volume does (fault `snapshotsFail`). */
+  fails?: boolean;
 }
 
 /** Simulated seconds a snapshot takes to become available. */
@@ -50,7 +52,7 @@ function snapshotXml(s: DbSnapshot, now: number): XmlNode {
     SnapshotCreateTime: new Date(s.createdAt),
     Engine: s.instance.engine,
     AllocatedStorage: 20,
-    Status: progress >= 100 ? 'available' : 'creating',
+    Status: s.fails && progress >= 50 ? 'failed' : progress >= 100 ? 'available' : 'creating',
     Port: 5432,
     AvailabilityZone: `${s.instance.region}a`,
     InstanceCreateTime: new Date(s.instance.createdAt),
@@ -91,7 +93,11 @@ function instanceXml(i: DbInstance): XmlNode {
   };
 }
 
-export function rdsService(store: RdsStore, now: () => number): QueryService {
+export function rdsService(
+  store: RdsStore,
+  now: () => number,
+  faults: { current: { snapshotsFail?: boolean } } = { current: {} },
+): QueryService {
   const instance = (id: unknown) => {
     const found = store.instances.get(String(id ?? ''));
     if (!found) throw new AwsError('DBInstanceNotFound', `DBInstance ${String(id)} not found.`, 404);
@@ -142,7 +148,13 @@ export function rdsService(store: RdsStore, now: () => number): QueryService {
           Key: t.Key,
           Value: t.Value ?? '',
         }));
-        const snapshot = { identifier: id, instance: db, createdAt: now(), tags };
+        const snapshot = {
+          identifier: id,
+          instance: db,
+          createdAt: now(),
+          tags,
+          ...(faults.current.snapshotsFail ? { fails: true } : {}),
+        };
         store.snapshots.set(id, snapshot);
         return { DBSnapshot: snapshotXml(snapshot, now()) };
       },

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { trustAllows } from '../iam/evaluate.ts';
+import type { IamStore, Role } from '../iam/store.ts';
 import { AwsError } from '../protocol/errors.ts';
 import type { Caller, QueryService } from '../protocol/types.ts';
 
@@ -35,6 +37,7 @@ export class StsStore {
     return {
       accessKeyId,
       principal: session.roleArn,
+      roleArn: session.roleArn,
       arn: `arn:aws:sts::${session.account}:assumed-role/${roleName}/${session.sessionName}`,
       account: session.account,
     };
@@ -60,7 +63,24 @@ function decodeJwtPart(part: string): Record<string, unknown> | undefined {
   }
 }
 
-export function stsService(store: StsStore, now: () => number): QueryService {
+/** Token claims as the trust policy's condition keys: `<issuer host>:<claim>` (`...:sub`, `...:aud`). */
+function claimContext(claims: Record<string, unknown>): Record<string, string | string[]> {
+  const host = String(claims.iss ?? '').replace(/^https:\/\//, '');
+  const context: Record<string, string | string[]> = {};
+  for (const [claim, value] of Object.entries(claims)) {
+    if (typeof value === 'string') context[`${host}:${claim}`] = value;
+    else if (Array.isArray(value)) context[`${host}:${claim}`] = value.map(String);
+  }
+  return context;
+}
+
+function existingRole(iam: IamStore, roleArn: string, refuse: () => AwsError): Role {
+  const role = iam.role(roleArn);
+  if (!role) throw refuse();
+  return role;
+}
+
+export function stsService(store: StsStore, iam: IamStore, now: () => number): QueryService {
   const assume = (params: Record<string, unknown>) => {
     const roleArn = String(params.RoleArn ?? '');
     const sessionName = String(params.RoleSessionName ?? '');
@@ -105,7 +125,38 @@ export function stsService(store: StsStore, now: () => number): QueryService {
         Account: ctx.caller.account,
         Arn: ctx.caller.arn,
       }),
-      AssumeRole: (params) => ({ ...assume(params), PackedPolicySize: 0 }),
+      AssumeRole: (params, ctx) => {
+        const roleArn = String(params.RoleArn ?? '');
+        const refuse = () =>
+          new AwsError(
+            'AccessDenied',
+            `User: ${ctx.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+            403,
+          );
+        const role = existingRole(iam, roleArn, refuse);
+        const sourceIdentity = typeof params.SourceIdentity === 'string' ? params.SourceIdentity : undefined;
+        const context = {
+          'aws:PrincipalArn': ctx.caller.roleArn ?? ctx.caller.arn,
+          'sts:RoleSessionName': String(params.RoleSessionName ?? ''),
+          ...(sourceIdentity ? { 'sts:SourceIdentity': sourceIdentity } : {}),
+        };
+        const principals = [ctx.caller.arn, ...(ctx.caller.roleArn ? [ctx.caller.roleArn] : [])];
+        const allowed = (action: string) =>
+          principals.some((p) => trustAllows(role.trustPolicy, roleArn, 'AWS', p, action, context));
+        if (!allowed('sts:AssumeRole')) throw refuse();
+        if (sourceIdentity && !allowed('sts:SetSourceIdentity')) {
+          throw new AwsError(
+            'AccessDenied',
+            `User: ${ctx.caller.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`,
+            403,
+          );
+        }
+        return {
+          ...assume(params),
+          PackedPolicySize: 0,
+          ...(sourceIdentity ? { SourceIdentity: sourceIdentity } : {}),
+        };
+      },
       AssumeRoleWithWebIdentity: (params) => {
         const token = String(params.WebIdentityToken ?? '');
         const parts = token.split('.');
@@ -114,6 +165,24 @@ export function stsService(store: StsStore, now: () => number): QueryService {
         if (!header || !claims)
           throw new AwsError('InvalidIdentityToken', "Couldn't parse the web identity token");
         const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+        const roleArn = String(params.RoleArn ?? '');
+        const refuse = () =>
+          new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
+        const role = existingRole(iam, roleArn, refuse);
+        const issuerHost = String(claims.iss ?? '').replace(/^https:\/\//, '');
+        const provider = `arn:aws:iam::${roleArn.split(':')[4]}:oidc-provider/${issuerHost}`;
+        if (
+          !trustAllows(
+            role.trustPolicy,
+            roleArn,
+            'Federated',
+            provider,
+            'sts:AssumeRoleWithWebIdentity',
+            claimContext(claims),
+          )
+        ) {
+          throw refuse();
+        }
         return {
           ...assume(params),
           SubjectFromWebIdentityToken: String(claims.sub ?? randomUUID()),

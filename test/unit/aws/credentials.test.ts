@@ -1,4 +1,9 @@
-import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import {
+  AssumeRoleCommand,
+  AssumeRoleWithWebIdentityCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+} from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCredentials, roleSessionName, sanitizeSessionName } from '../../../src/aws/credentials.ts';
@@ -85,6 +90,7 @@ describe('AssumeRole from the default chain', () => {
       RoleArn: roleArn,
       RoleSessionName: 'ferry-staging-alice',
       DurationSeconds: 3600,
+      SourceIdentity: 'alice',
     });
     now = minutes(49); // 11 minutes left: still fresh
     expect((await provider()).accessKeyId).toBe('ASIAASSUMED1');
@@ -122,6 +128,23 @@ describe('AssumeRole from the default chain', () => {
     expect(ferry.message).toContain('AccessDenied');
     expect(ferry.hints.join(' ')).toContain('trust policy');
     expect(`${ferry.message} ${ferry.hints.join(' ')}`).not.toContain('base-secret-key');
+  });
+
+  it('says which stack setting lets this caller in when the role refuses it', async () => {
+    stsMock
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    stsMock.on(GetCallerIdentityCommand).resolves({
+      Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Deployers_0123/alice@example.com',
+    });
+    const provider = createCredentials({ region: 'eu-west-1', roleArn, env, environment: 'production' });
+    const err = (await provider().catch((e: unknown) => e)) as FerryError;
+    expect(err.hints[0]).toBe(
+      "The ferry stacks' deploy roles trust GitHub Actions, and people only when listed: add " +
+        '`arn:aws:iam::111111111111:role/AWSReservedSSO_Deployers_0123` to `ferry-stacks:operatorPrincipals` ' +
+        '(comma-separated) in stacks/Pulumi.production.yaml, then run `pulumi up`. ferry sends your user name ' +
+        'as the source identity that trust requires.',
+    );
   });
 
   it('never calls a given mask outside GitHub Actions, where it would only echo the secret', async () => {

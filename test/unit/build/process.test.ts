@@ -51,4 +51,14 @@ describe('the process runner', () => {
     expect(await runner.which('a-directory', path)).toBeUndefined();
     expect(await runner.which('tool', {})).toBeUndefined();
   });
+
+  it('kills a program that runs past its timeout and says so', async () => {
+    const started = Date.now();
+    const res = await nodeProcessRunner().run(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], {
+      timeoutMs: 200,
+    });
+    expect(res.timedOut).toBe(true);
+    expect(res.code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });

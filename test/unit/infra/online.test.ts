@@ -200,11 +200,14 @@ function context(json: boolean, env: NodeJS.ProcessEnv = { PATH: process.env.PAT
 }
 
 describe('ferry preview (online)', () => {
-  it('prints the summary line and the changes, and exits 0', async () => {
+  it('prints the summary line and the changes, and exits 2 for the DANGER (0 with --allow-danger)', async () => {
     const runner = fakeRunner();
     const { ctx, out } = context(false);
-    expect(await runPreview({ args: ['staging'] }, ctx, { runner })).toBe(0);
-    expect(runner.calls).toEqual([{ stacksDir: STACKS, stack: 'staging' }]);
+    expect(await runPreview({ args: ['staging'] }, ctx, { runner })).toBe(2);
+    expect(await runPreview({ args: ['staging'], allowDanger: true }, context(false).ctx, { runner })).toBe(
+      0,
+    );
+    expect(runner.calls[0]).toEqual({ stacksDir: STACKS, stack: 'staging' });
     expect(out.stdout).toMatch(
       /^preview staging \(pulumi preview\): \+1 ~1 -0 \(1 to replace, 1 dangerous\)$/m,
     );
@@ -214,7 +217,7 @@ describe('ferry preview (online)', () => {
 
   it('emits one change event per resource and a result with --json', async () => {
     const { ctx, out } = context(true);
-    expect(await runPreview({ args: ['staging'] }, ctx, { runner: fakeRunner() })).toBe(0);
+    expect(await runPreview({ args: ['staging'], allowDanger: true }, ctx, { runner: fakeRunner() })).toBe(0);
     const lines = out.stdout
       .trim()
       .split('\n')

@@ -27,10 +27,32 @@ describe('parseStackConfig', () => {
     expect(parseStackConfig(file('AAABAKx2')).values['app:token']).not.toBe(a.values['app:token']);
   });
 
-  it('refuses structured config it would misread, naming the line', () => {
-    expect(() => parseStackConfig('config:\n  app:list:\n    - a\n', 'Pulumi.x.yaml')).toThrow(
-      /Pulumi\.x\.yaml line 3/,
-    );
+  it('reads structured values written by `pulumi config set --path`, as the JSON Pulumi hands programs', () => {
+    const text = [
+      'config:',
+      '  aws:region: eu-west-1',
+      '  app:tags:',
+      '    team: payments',
+      '    cost-center: 42',
+      '  app:zones:',
+      '    - eu-west-1a',
+      '    - eu-west-1b',
+      '  app:desiredCount: 2',
+      '  app:db:',
+      '    password:',
+      '      secure: AAABAKx1',
+      '',
+    ].join('\n');
+    const parsed = parseStackConfig(text, 'Pulumi.x.yaml');
+    expect(JSON.parse(parsed.values['app:tags']!)).toEqual({ team: 'payments', 'cost-center': '42' });
+    expect(JSON.parse(parsed.values['app:zones']!)).toEqual(['eu-west-1a', 'eu-west-1b']);
+    expect(parsed.values['app:desiredCount']).toBe('2');
+    expect(parsed.values['app:db']).not.toContain('AAABAKx1');
+    expect(parsed.secretKeys).toEqual(['app:db']);
+  });
+
+  it('names the file when the YAML is broken', () => {
+    expect(() => parseStackConfig('config:\n  a: [1,\n', 'Pulumi.x.yaml')).toThrow(/Pulumi\.x\.yaml/);
   });
 
   it('reads the project name and entry point', () => {

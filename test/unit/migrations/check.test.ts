@@ -131,4 +131,27 @@ describe('checkMigrations', () => {
       'could not read which version runs in staging (ServiceNotFoundException)',
     );
   });
+
+  it('never gives an all-clear when a glob matches no file: a warning, and the summary says so', async () => {
+    const events: FerryEvent[] = [];
+    const git = gitWith({ 'db/001_orders.sql': 'SELECT 1;' });
+    await checkMigrations(input({ events, git, globs: ['db/*.sql', 'db/migrations/*.sql'] }));
+    expect(logs(events).join('\n')).toContain('"db/migrations/*.sql" matches no file');
+    expect(logs(events).join('\n')).not.toMatch(/^info .*nothing dangerous$/m);
+  });
+
+  it('with dangerous "fail", refuses (exit 2) when a glob matches no file', async () => {
+    const events: FerryEvent[] = [];
+    const git = gitWith({ 'db/001_orders.sql': 'SELECT 1;' });
+    const refused = checkMigrations(input({ events, git, mode: 'fail', globs: ['db/migraitons/*.sql'] }));
+    await expect(refused).rejects.toBeInstanceOf(FerryError);
+    await expect(refused).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('checks files a [0-9]*.sql glob names instead of reporting nothing dangerous', async () => {
+    const events: FerryEvent[] = [];
+    const git = gitWith({ 'db/002_drop.sql': 'ALTER TABLE orders DROP COLUMN note;' });
+    const findings = await checkMigrations(input({ events, git, globs: ['db/[0-9]*.sql'] }));
+    expect(findings.some((f) => f.severity === 'danger')).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Git, GitUnavailable } from '../../../src/migrations/git.ts';
-import { globToRegExp, matcher } from '../../../src/migrations/globs.ts';
+import { matcher } from '../../../src/migrations/globs.ts';
 import { selectMigrations } from '../../../src/migrations/select.ts';
 
 const OLD = 'a'.repeat(40);
@@ -77,6 +77,7 @@ describe('selectMigrations', () => {
         { path: 'db/migrations/10.sql', sql: 'SELECT 10;' },
       ],
       scope: 'added or changed between aaaaaaa (running) and bbbbbbb',
+      unmatched: [],
     });
     expect(git.reads).toEqual(['b:db/migrations/002.sql', 'b:db/migrations/10.sql']);
   });
@@ -155,14 +156,28 @@ describe('selectMigrations', () => {
 
 describe('migrate.paths globs', () => {
   it('keeps * within a segment, lets **/ span any depth, and supports ? and {a,b}', () => {
-    expect(globToRegExp('db/*.sql').test('db/001.sql')).toBe(true);
-    expect(globToRegExp('db/*.sql').test('db/sub/001.sql')).toBe(false);
-    expect(globToRegExp('db/**/*.sql').test('db/001.sql')).toBe(true);
-    expect(globToRegExp('db/**/*.sql').test('db/a/b/001.sql')).toBe(true);
-    expect(globToRegExp('db/**/*.sql').test('dbx/001.sql')).toBe(false);
-    expect(globToRegExp('./db/00?.sql').test('db/001.sql')).toBe(true);
-    expect(globToRegExp('db/*.sql').test('db/001.sqlx')).toBe(false);
+    expect(matcher(['db/*.sql'])('db/001.sql')).toBe(true);
+    expect(matcher(['db/*.sql'])('db/sub/001.sql')).toBe(false);
+    expect(matcher(['db/**/*.sql'])('db/001.sql')).toBe(true);
+    expect(matcher(['db/**/*.sql'])('db/a/b/001.sql')).toBe(true);
+    expect(matcher(['db/**/*.sql'])('dbx/001.sql')).toBe(false);
+    expect(matcher(['./db/00?.sql'])('db/001.sql')).toBe(true);
+    expect(matcher(['db/*.sql'])('db/001.sqlx')).toBe(false);
     expect(matcher(['{db,sql}/*.sql'])('sql/1.sql')).toBe(true);
     expect(matcher(['{db,sql}/*.sql'])('other/1.sql')).toBe(false);
+  });
+
+  it('understands character classes: [0-9]*.sql matches numbered migrations', () => {
+    expect(matcher(['db/migrations/[0-9]*.sql'])('db/migrations/001_orders.sql')).toBe(true);
+    expect(matcher(['db/migrations/[0-9]*.sql'])('db/migrations/seed.sql')).toBe(false);
+  });
+
+  it('reports a glob that matches no file at the deployed commit, even when other globs match', async () => {
+    const selection = await selectMigrations({
+      git: fakeGit(repo),
+      globs: ['db/migrations/*.sql', 'db/migraitons/*.sql'],
+      sha: NEW,
+    });
+    expect(selection).toMatchObject({ kind: 'files', unmatched: ['db/migraitons/*.sql'] });
   });
 });
