@@ -1,4 +1,4 @@
-/** Exit codes of DESIGN.md: the only numbers the CLI ever exits with. */
+/** Exit codes of docs/architecture.md: the only numbers the CLI ever exits with. */
 export const ExitCode = {
   Ok: 0,
   ReleaseFailed: 1,

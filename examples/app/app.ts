@@ -3,15 +3,24 @@ import { createServer, type Server } from 'node:http';
 export interface AppOptions {
   /** The release the container runs (ECS passes the git SHA as APP_VERSION). */
   version: string;
+  /** Resolves when the database answers; rejects with why it does not. */
+  checkDatabase: () => Promise<void>;
 }
 
-/** The whole application: a health endpoint ferry checks, and a greeting. */
+function reply(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** The whole application: a health endpoint ferry and the load balancer check, and a greeting. */
 export function createApp(options: AppOptions): Server {
   return createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'GET' && path === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ version: options.version }));
+      options.checkDatabase().then(
+        () => reply(res, 200, { version: options.version, db: 'ok' }),
+        (err: Error) => reply(res, 503, { version: options.version, db: 'unreachable', error: err.message }),
+      );
       return;
     }
     if (req.method === 'GET' && path === '/') {
@@ -19,7 +28,6 @@ export function createApp(options: AppOptions): Server {
       res.end(`shop ${options.version}\n`);
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: 'not found' }));
+    reply(res, 404, { error: 'not found' });
   });
 }

@@ -25,7 +25,7 @@ import {
 } from './ecs-shapes.ts';
 import { isAwsError } from './errors.ts';
 
-/** Sent with every UpdateService, rollbacks included (DESIGN.md). */
+/** Sent with every UpdateService, rollbacks included (docs/architecture.md). */
 export const DEPLOYMENT_CONFIGURATION = {
   minimumHealthyPercent: 100,
   maximumPercent: 200,

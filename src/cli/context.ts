@@ -1,4 +1,4 @@
-/** Options every command accepts (DESIGN.md, global flags). Raw strings are parsed by the command that needs them. */
+/** Options every command accepts (docs/architecture.md, the CLI contract). Raw strings are parsed by the command that needs them. */
 export interface GlobalOptions {
   config: string;
   app?: string;

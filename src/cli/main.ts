@@ -25,7 +25,7 @@ function packageVersion(): string {
 type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<number> }>;
 
 /**
- * Declares the CLI surface of DESIGN.md. Each command module is imported only when
+ * Declares the CLI surface of docs/architecture.md. Each command module is imported only when
  * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
  */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -234,6 +234,7 @@ const commandTable: Registrar[] = [
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
       .option('--worker', 'with --seed: also a worker service (no load balancer) in each environment', false)
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
+      .option('--real', 'run real images in buildah containers, a real load balancer and real PostgreSQL')
       .action(action(() => import('./commands/sandbox.ts')))
       .command('push')
       .description("push a new image into a running sandbox's registry (at AWS_ENDPOINT_URL); prints its SHA")

@@ -57,7 +57,7 @@ export const notifyConfigSchema = z.strictObject({
 
 export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
 
-/** ferry.config.json, the contract of DESIGN.md; optional fields get the defaults below. */
+/** ferry.config.json, the contract of docs/architecture.md; optional fields get the defaults below. */
 export const ferryConfigSchema = z.strictObject({
   app: name,
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'use an AWS region such as eu-west-1' }),
@@ -120,7 +120,7 @@ export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
 
 const arn = z.string().startsWith('arn:', { message: 'use an ARN' });
 
-/** The environment descriptor of DESIGN.md, written by the stacks at /ferry/<app>/<env>/descriptor. */
+/** The environment descriptor of docs/architecture.md, written by the stacks at /ferry/<app>/<env>/descriptor. */
 export const descriptorSchema = z.strictObject({
   version: z.literal(1),
   app: name,

@@ -2,7 +2,7 @@ import { usageError } from '../errors.ts';
 
 export const SHA_PATTERN = /^[0-9a-f]{7,40}$/;
 
-/** A git SHA as DESIGN.md allows it: 7 to 40 lowercase hex characters, checked before any AWS call. */
+/** A git SHA as docs/architecture.md allows it: 7 to 40 lowercase hex characters, checked before any AWS call. */
 export function parseSha(value: string, what = '--sha'): string {
   if (!SHA_PATTERN.test(value)) {
     const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);

@@ -1,7 +1,7 @@
 /**
  * What the pipeline reports as it goes. Renderers (tty, plain, json, GitHub)
  * turn these into output; with --json each becomes one NDJSON line with `ts`.
- * The `step` and `result` shapes are the contract of DESIGN.md.
+ * The `step` and `result` shapes are the contract of docs/architecture.md.
  */
 
 export type StepName =

@@ -1,5 +1,5 @@
 /**
- * The release ledger (DESIGN.md): one overwrite of `/ferry/<app>/<env>/releases`
+ * The release ledger (docs/architecture.md): one overwrite of `/ferry/<app>/<env>/releases`
  * per release; GetParameterHistory is the history.
  */
 import type { Outcome, StepName } from './events.ts';
@@ -9,7 +9,7 @@ import type { ParameterStore } from './ports.ts';
 /** How a release came about. Records written before ferry kept it have no kind: read them as deploys. */
 export type RecordKind = 'deploy' | 'rollback' | 'promote';
 
-/** The record of DESIGN.md plus its kind; absent values are null so every key is always there. */
+/** The record of docs/architecture.md plus its kind; absent values are null so every key is always there. */
 export interface ReleaseRecord {
   kind?: RecordKind;
   sha: string;

@@ -1,4 +1,4 @@
-/** Where ferry keeps its state (DESIGN.md, "State kept in AWS"), and how it names what it makes. */
+/** Where ferry keeps its state (docs/architecture.md, "State in AWS"), and how it names what it makes. */
 
 export const descriptorParameter = (app: string, env: string) => `/ferry/${app}/${env}/descriptor`;
 export const lockParameter = (app: string, env: string) => `/ferry/${app}/${env}/lock`;

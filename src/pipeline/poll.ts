@@ -1,5 +1,5 @@
 /**
- * Fixed-interval polling (AWS-NOTES.md: never the SDK waiters, whose delays grow
+ * Fixed-interval polling (docs/aws-behaviour.md: never the SDK waiters, whose delays grow
  * to minutes). The interval grows only while AWS throttles us; other transient
  * errors are retried at the same interval, a few in a row at most.
  */

@@ -1,6 +1,6 @@
 /**
  * Pure judgements over what AWS reports. A release is judged by its own
- * deployment, never by "the service is stable" (AWS-NOTES.md): stable is also
+ * deployment, never by "the service is stable" (docs/aws-behaviour.md): stable is also
  * what a service is right after the circuit breaker rolled it back.
  */
 import type { DeploymentSnapshot, ServiceDeploymentStatus, ServiceSnapshot, TaskSnapshot } from './ports.ts';

@@ -185,7 +185,7 @@ export function recordKind(req: Pick<ReleaseRequest, 'kind' | 'promotion'>): Rec
   return req.promotion ? 'promote' : req.kind;
 }
 
-/** Emits the final `result` event (DESIGN.md) and hands the result back. */
+/** Emits the final `result` event (docs/architecture.md) and hands the result back. */
 export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): ReleaseResult {
   const event: FerryEvent = {
     type: 'result',

@@ -25,7 +25,7 @@ export interface SeedRequest {
   worker?: boolean;
 }
 
-/** The environment descriptor of DESIGN.md, as the stacks would write it. */
+/** The environment descriptor of docs/architecture.md, as the stacks would write it. */
 export type SeededDescriptor = Descriptor;
 
 const NAME = NAME_PATTERN;

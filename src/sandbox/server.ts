@@ -33,7 +33,11 @@ export function createSandboxServer(
         if (url.pathname.startsWith('/_sandbox/'))
           return handleControl(world, req.method ?? 'GET', url.pathname, body, res);
         const lb = /^\/_lb\/([^/]+)/.exec(url.pathname);
-        if (lb) return answerLoadBalancer(world, decodeURIComponent(lb[1]!), res);
+        if (lb) {
+          const path = `${url.pathname.slice(lb[0].length) || '/'}${url.search}`;
+          const forward = { method: req.method ?? 'GET', path, headers: req.headers, body };
+          return answerLoadBalancer(world, decodeURIComponent(lb[1]!), res, forward);
+        }
         return dispatchAws(dispatch, req, res, body);
       })
       .catch((err: unknown) => {

@@ -1,9 +1,11 @@
 import type { ScaledClock } from './clock.ts';
 import { EcsEngine } from './ecs/engine.ts';
+import type { TaskRuntime } from './ecs/runtime.ts';
 import { EcsStore } from './ecs/store.ts';
 import { FaultStore } from './faults.ts';
 import { IamGuard } from './iam/guard.ts';
 import { IamStore } from './iam/store.ts';
+import type { RealMode } from './real/index.ts';
 import type { RegistryClient } from './registry-client.ts';
 import { RequestLog } from './request-log.ts';
 import { AlarmStore } from './services/cloudwatch.ts';
@@ -29,6 +31,8 @@ export interface World {
   ecs: EcsEngine;
   rds: RdsStore;
   logs: LogsStore;
+  /** Real mode's load balancer forward (set only in real mode). */
+  real?: RealMode;
   alarms: AlarmStore;
   secrets: SecretStore;
   iam: IamStore;
@@ -39,6 +43,7 @@ export function createWorld(opts: {
   clock: ScaledClock;
   registry: RegistryClient;
   registryHost: string;
+  runtime?: TaskRuntime;
 }): World {
   const now = () => opts.clock.now();
   const faults = new FaultStore();
@@ -75,6 +80,7 @@ export function createWorld(opts: {
       registry: opts.registry,
       registryHost: opts.registryHost,
       logs,
+      runtime: opts.runtime,
     }),
     rds: new RdsStore(),
     logs,

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Descriptor as FerryDescriptor } from '../config/schema.ts';
 
-/** The environment descriptor of DESIGN.md: ferry's own schema type, so the two cannot drift. */
+/** The environment descriptor of docs/architecture.md: ferry's own schema type, so the two cannot drift. */
 export type EnvironmentDescriptor = FerryDescriptor;
 
 export interface DescriptorInputs {

@@ -9,7 +9,7 @@ import { jsonLines, runFerry } from './helpers.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PATH = process.env.PATH ?? '';
 
-/** A throwaway git repository holding a committed copy of stacks/ and src/config: never /work/main itself. */
+/** A throwaway git repository holding a committed copy of stacks/, src/stacks and src/config: never this checkout. */
 let repo: string;
 const stackFile = () => join(repo, 'stacks', 'Pulumi.staging.yaml');
 const git = (...args: string[]) =>
@@ -22,6 +22,7 @@ const git = (...args: string[]) =>
 beforeAll(() => {
   repo = mkdtempSync(join(tmpdir(), 'ferry-preview-e2e-'));
   cpSync(join(ROOT, 'stacks'), join(repo, 'stacks'), { recursive: true });
+  cpSync(join(ROOT, 'src', 'stacks'), join(repo, 'src', 'stacks'), { recursive: true });
   cpSync(join(ROOT, 'src', 'config'), join(repo, 'src', 'config'), { recursive: true });
   writeFileSync(join(repo, 'package.json'), '{ "type": "module", "private": true }\n');
   git('init', '-q');

@@ -343,7 +343,7 @@ describe('wildcard check', () => {
 });
 
 describe('descriptor builder', () => {
-  it('builds exactly the DESIGN.md shape, accepted by ferry’s schema', () => {
+  it('builds exactly the shape of docs/descriptor.md, accepted by ferry’s schema', () => {
     const d = buildDescriptor({
       app: 'shop',
       environment: 'staging',

@@ -33,8 +33,9 @@ describe('ferry/stacks', () => {
       const runtime = [...source.matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)'/gm)].map(
         (m) => m[1],
       );
+      // ../config/names.ts: the one name rule ferry checks, a module without imports of its own.
       for (const specifier of runtime)
-        expect(specifier, `${file}: ${specifier}`).toMatch(/^(@pulumi\/|\.\/)/);
+        expect(specifier, `${file}: ${specifier}`).toMatch(/^(@pulumi\/|\.\/|\.\.\/config\/names\.ts$)/);
     }
   });
 });

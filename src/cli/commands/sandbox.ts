@@ -9,6 +9,7 @@ export interface SandboxArgs {
   timeScale?: string;
   /** Seed a worker service (no load balancer) next to the web one. */
   worker?: boolean;
+  real?: boolean;
   args: string[];
 }
 
@@ -45,20 +46,28 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const sandbox = await startSandbox({
     port,
     timeScale,
+    real: args.real === true,
     log: (line) => {
       if (verbose) ctx.stderr.write(`${line}\n`);
     },
   });
   try {
-    if (args.seed)
-      await sandbox.control.seed({
+    const databases: string[] = [];
+    if (args.seed) {
+      const { descriptors } = await sandbox.control.seed({
         app: args.seed,
         region: ctx.globals.region,
         ...(args.worker ? { worker: true } : {}),
       });
+      // Real mode: the seeded databases are real PostgreSQL clusters from the start.
+      for (const d of Object.values(descriptors)) {
+        const url = d.database && (await sandbox.real?.databaseUrl(d.database.identifier));
+        if (url) databases.push(`  ${d.database!.identifier}: ${url}`);
+      }
+    }
     if (ctx.globals.json) {
       ctx.stdout.write(
-        `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed })}\n`,
+        `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed, real: sandbox.real ? { stateDir: sandbox.real.stateDir } : undefined })}\n`,
       );
     } else {
       ctx.stdout.write(`AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
@@ -73,6 +82,14 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
       config: configArgument(ctx.cwd),
       ...(ctx.globals.region ? { regionFlag: ctx.globals.region } : {}),
     });
+    if (sandbox.real) {
+      hints.splice(
+        1,
+        0,
+        `Real mode: containers, PostgreSQL and snapshots under ${sandbox.real.stateDir}`,
+        ...(databases.length > 0 ? ['Databases (real PostgreSQL):', ...databases] : []),
+      );
+    }
     ctx.stderr.write(`${hints.join('\n')}\n`);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();

@@ -3,7 +3,7 @@ import type { FerryEvent } from '../../pipeline/events.ts';
 
 type Of<T extends FerryEvent['type']> = Extract<FerryEvent, { type: T }>;
 
-/** What each exit code of DESIGN.md means, in the words a person needs at the end of a run. */
+/** What each exit code of docs/architecture.md means, in the words a person needs at the end of a run. */
 export const EXIT_MEANING: Record<number, string> = {
   0: 'done: the target runs the requested version and passed its checks',
   1: 'the release failed and the environment was restored',

@@ -12,6 +12,7 @@ import {
   type Task,
   type TaskDefinition,
 } from './model.ts';
+import type { TaskRuntime } from './runtime.ts';
 import { type EcsStore, newDeploymentId, newTaskId } from './store.ts';
 import { taskLogLines } from './task-logs.ts';
 
@@ -21,6 +22,8 @@ export interface EngineDeps {
   registry: RegistryClient;
   registryHost: string;
   logs: LogsStore;
+  /** Real mode: tasks whose image can run become real processes. */
+  runtime?: TaskRuntime;
 }
 
 /** Simulated seconds each lifecycle step takes. */
@@ -100,7 +103,7 @@ export class EcsEngine {
         essential: c.essential !== false,
       })),
       overrides,
-      privateIp: this.store.nextIp(),
+      privateIp: this.#deps.runtime?.allocateIp() ?? this.store.nextIp(),
       subnetId: opts.subnetId ?? 'subnet-1',
       appVersion: [...env].reverse().find((e) => e.name === 'APP_VERSION')?.value,
       dueAt: this.now + PROVISIONING_MS,
@@ -140,6 +143,15 @@ export class EcsEngine {
   }
 
   #finishStop(task: Task, exitCode?: number): void {
+    if (task.real && this.#deps.runtime?.stop(task)) {
+      // A real process stops when it exits: processExited() finishes the stop.
+      task.lastStatus = 'STOPPING';
+      task.desiredStatus = 'STOPPED';
+      task.stoppingAt ??= this.now;
+      task.target = undefined;
+      return;
+    }
+    if (task.real) this.#deps.runtime?.release(task);
     task.lastStatus = 'STOPPED';
     task.desiredStatus = 'STOPPED';
     task.stoppedAt = this.now;
@@ -303,18 +315,22 @@ export class EcsEngine {
       }
       c.imageDigest = manifest.digest;
     });
-    Promise.all(checks).then(
-      () => {
-        task.pull = 'ok';
-      },
-      (err: Error) => {
-        task.pull = { error: err.message };
-      },
-    );
+    const td = this.store.taskDefinition(task.taskDefinitionArn);
+    const runtime = this.#deps.runtime;
+    Promise.all(checks)
+      .then(() => (runtime && td && task.desiredStatus === 'RUNNING' ? runtime.prepare(task, td) : undefined))
+      .then(
+        () => {
+          task.pull = 'ok';
+        },
+        (err: Error) => {
+          task.pull = { error: err.message };
+        },
+      );
   }
 
   #writeLogs(task: Task, phase: 'start' | 'exit'): void {
-    if (!task.logs) return;
+    if (!task.logs || task.real) return;
     const lines = taskLogLines(task, phase, this.#deps.faults.current);
     if (lines.length > 0) this.#deps.logs.write(task.logs.group, task.logs.stream, this.now, lines);
   }
@@ -326,7 +342,9 @@ export class EcsEngine {
     task.startedAt = now;
     for (const c of task.containers) c.lastStatus = 'RUNNING';
     this.#writeLogs(task, 'start');
+    if (task.real) this.#deps.runtime?.start(task, (code) => this.processExited(task, code));
     const service = task.serviceName ? this.store.serviceByName(task.serviceName) : undefined;
+    if (!service && task.real) return;
     if (!service) {
       const code = this.#deps.faults.current.migrationExitCode ?? 0;
       const faults = this.#deps.faults.current;
@@ -335,7 +353,7 @@ export class EcsEngine {
       task.exitCode = code;
       return;
     }
-    if (this.#deps.faults.failsToStart(task.appVersion, task.serviceName)) {
+    if (!task.real && this.#deps.faults.failsToStart(task.appVersion, task.serviceName)) {
       task.exitAt = now + CRASH_AFTER_MS;
       task.exitCode = 1;
     }
@@ -355,6 +373,14 @@ export class EcsEngine {
         `(service ${service.serviceName}) registered 1 targets in (target-group ${tg.arn})`,
       );
     }
+  }
+
+  /** A real task's process ended: its container exited by itself, or the stop we began completed. */
+  processExited(task: Task, code: number): void {
+    task.exitCode = code;
+    if (task.lastStatus === 'STOPPED') return;
+    if (task.desiredStatus === 'RUNNING' && task.lastStatus === 'RUNNING') this.#containerExited(task);
+    else this.#finishStop(task, code);
   }
 
   #containerExited(task: Task): void {
@@ -388,7 +414,12 @@ export class EcsEngine {
     while (target.nextCheckAt <= now) {
       const at = target.nextCheckAt;
       const healthyFor = target.healthySince === undefined ? undefined : at - target.healthySince;
-      if (this.#deps.faults.failsHealthCheck(task.appVersion, healthyFor)) {
+      const passed = task.real
+        ? this.#deps.runtime?.probe(task, tg, target.port)
+        : !this.#deps.faults.failsHealthCheck(task.appVersion, healthyFor);
+      if (passed === undefined) {
+        // No probe has completed yet: this interval counts neither way.
+      } else if (!passed) {
         target.failCount++;
         target.okCount = 0;
         if (target.failCount >= tg.unhealthyThreshold) target.state = 'unhealthy';

@@ -104,6 +104,8 @@ export interface Task {
   exitCode?: number;
   target?: TaskTarget;
   logs?: { group: string; stream: string };
+  /** Real mode: the task runs as a real container (not simulated). */
+  real?: boolean;
 }
 
 export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';

@@ -1,9 +1,27 @@
-/** Identity-policy and trust-policy decisions, made by @cloud-copilot/iam-simulate. */
-import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+/**
+ * Identity-policy and trust-policy decisions, made by @cloud-copilot/iam-simulate.
+ * That library is AGPL-3.0, so it is a dev dependency, not one of ferry's: a ferry checkout
+ * (tests, the demo) has it and enforces IAM; an installed ferry's sandbox runs without
+ * enforcement and says so when it starts.
+ */
+import type * as IamSimulate from '@cloud-copilot/iam-simulate';
 import type { Authorization, ContextValue } from './authorizations.ts';
 import type { PolicyDocument, PolicyStatement } from './store.ts';
 
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+let simulator: typeof IamSimulate | undefined;
+
+/** Loads the evaluator once; false when it is not installed (then every call is allowed). */
+export async function loadIamEvaluator(): Promise<boolean> {
+  if (simulator) return true;
+  try {
+    simulator = await import('@cloud-copilot/iam-simulate');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface NamedPolicy {
   name: string;
@@ -20,7 +38,8 @@ export async function decide(
   principalAccount: string,
   auth: Authorization,
 ): Promise<Decision> {
-  const out = await runSimulation(
+  if (!simulator) return 'Allowed';
+  const out = await simulator.runSimulation(
     {
       // biome-ignore lint/suspicious/noExplicitAny: the library's policy type is its own JSON shape
       identityPolicies: policies as any,
@@ -85,7 +104,8 @@ export function trustAllows(
     .filter((s) => principalMatches(s, kind, principal))
     .map(({ Principal: _p, ...rest }) => ({ ...rest, Resource: '*' }));
   if (statements.length === 0) return false;
-  const result = runUnsafeSimulation(
+  if (!simulator) return true;
+  const result = simulator.runUnsafeSimulation(
     {
       identityPolicies: [
         // biome-ignore lint/suspicious/noExplicitAny: the library's policy type is its own JSON shape

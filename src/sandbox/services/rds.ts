@@ -26,9 +26,20 @@ interface DbSnapshot {
 /** Simulated seconds a snapshot takes to become available. */
 const SNAPSHOT_MS = 20_000;
 
+/** Real mode: instances are real PostgreSQL clusters and snapshots real backups. */
+export interface RealDatabases {
+  endpoint(identifier: string): { Address: string; Port: number } | undefined;
+  snapshotCreated(snapshotIdentifier: string, instanceIdentifier: string): void;
+  /** `creating` until the backup is written. */
+  snapshotStatus(snapshotIdentifier: string): 'creating' | 'available' | 'failed';
+  snapshotDeleted(snapshotIdentifier: string): void;
+  restore(instanceIdentifier: string, snapshotIdentifier: string): Promise<void>;
+}
+
 export class RdsStore {
   readonly instances = new Map<string, DbInstance>();
   readonly snapshots = new Map<string, DbSnapshot>();
+  real?: RealDatabases;
   /** The account's manual snapshot quota (AWS's default is 100). */
   manualSnapshotQuota = 100;
 }
@@ -44,15 +55,21 @@ export function validSnapshotIdentifier(id: string, max = 255): boolean {
   );
 }
 
-function snapshotXml(s: DbSnapshot, now: number): XmlNode {
-  const progress = Math.min(100, Math.floor(((now - s.createdAt) / SNAPSHOT_MS) * 100));
+function snapshotXml(s: DbSnapshot, now: number, real?: RealDatabases): XmlNode {
+  const realStatus = real?.snapshotStatus(s.identifier);
+  const progress =
+    realStatus === undefined
+      ? Math.min(100, Math.floor(((now - s.createdAt) / SNAPSHOT_MS) * 100))
+      : realStatus === 'available'
+        ? 100
+        : 0;
   return {
     DBSnapshotIdentifier: s.identifier,
     DBInstanceIdentifier: s.instance.identifier,
     SnapshotCreateTime: new Date(s.createdAt),
     Engine: s.instance.engine,
     AllocatedStorage: 20,
-    Status: s.fails && progress >= 50 ? 'failed' : progress >= 100 ? 'available' : 'creating',
+    Status: realStatus ?? (s.fails && progress >= 50 ? 'failed' : progress >= 100 ? 'available' : 'creating'),
     Port: 5432,
     AvailabilityZone: `${s.instance.region}a`,
     InstanceCreateTime: new Date(s.instance.createdAt),
@@ -70,7 +87,7 @@ function snapshotXml(s: DbSnapshot, now: number): XmlNode {
   };
 }
 
-function instanceXml(i: DbInstance): XmlNode {
+function instanceXml(i: DbInstance, real?: RealDatabases): XmlNode {
   return {
     DBInstanceIdentifier: i.identifier,
     DBInstanceClass: 'db.t4g.micro',
@@ -78,7 +95,10 @@ function instanceXml(i: DbInstance): XmlNode {
     DBInstanceStatus: i.status,
     MasterUsername: 'app',
     DBName: 'app',
-    Endpoint: { Address: `${i.identifier}.sandbox.${i.region}.rds.amazonaws.com`, Port: 5432 },
+    Endpoint: real?.endpoint(i.identifier) ?? {
+      Address: `${i.identifier}.sandbox.${i.region}.rds.amazonaws.com`,
+      Port: 5432,
+    },
     AllocatedStorage: 20,
     InstanceCreateTime: new Date(i.createdAt),
     MultiAZ: false,
@@ -121,7 +141,12 @@ export function rdsService(
         const items = params.DBInstanceIdentifier
           ? [instance(params.DBInstanceIdentifier)]
           : [...store.instances.values()];
-        return { DBInstances: list('DBInstance', items.map(instanceXml)) };
+        return {
+          DBInstances: list(
+            'DBInstance',
+            items.map((i) => instanceXml(i, store.real)),
+          ),
+        };
       },
       CreateDBSnapshot: (params) => {
         const id = String(params.DBSnapshotIdentifier ?? '');
@@ -156,7 +181,8 @@ export function rdsService(
           ...(faults.current.snapshotsFail ? { fails: true } : {}),
         };
         store.snapshots.set(id, snapshot);
-        return { DBSnapshot: snapshotXml(snapshot, now()) };
+        store.real?.snapshotCreated(id, db.identifier);
+        return { DBSnapshot: snapshotXml(snapshot, now(), store.real) };
       },
       DescribeDBSnapshots: (params) => {
         let items = [...store.snapshots.values()];
@@ -176,7 +202,7 @@ export function rdsService(
         return {
           DBSnapshots: list(
             'DBSnapshot',
-            items.map((s) => snapshotXml(s, now())),
+            items.map((s) => snapshotXml(s, now(), store.real)),
           ),
         };
       },
@@ -184,7 +210,7 @@ export function rdsService(
         const id = String(params.DBSnapshotIdentifier ?? '');
         const found = store.snapshots.get(id);
         if (!found) throw new AwsError('DBSnapshotNotFound', `DBSnapshot ${id} not found.`, 404);
-        const xml = snapshotXml(found, now());
+        const xml = snapshotXml(found, now(), store.real);
         if (xml.Status !== 'available') {
           throw new AwsError(
             'InvalidDBSnapshotState',
@@ -192,7 +218,45 @@ export function rdsService(
           );
         }
         store.snapshots.delete(id);
+        store.real?.snapshotDeleted(id);
         return { DBSnapshot: { ...xml, Status: 'deleted' } };
+      },
+      RestoreDBInstanceFromDBSnapshot: (params) => {
+        const id = String(params.DBInstanceIdentifier ?? '');
+        if (!validSnapshotIdentifier(id, 63)) {
+          throw new AwsError(
+            'InvalidParameterValue',
+            'The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.',
+          );
+        }
+        if (store.instances.has(id))
+          throw new AwsError('DBInstanceAlreadyExists', `DB instance already exists`);
+        const snapshotId = String(params.DBSnapshotIdentifier ?? '');
+        const snapshot = store.snapshots.get(snapshotId);
+        if (!snapshot) throw new AwsError('DBSnapshotNotFound', `DBSnapshot ${snapshotId} not found.`, 404);
+        if (snapshotXml(snapshot, now(), store.real).Status !== 'available') {
+          throw new AwsError('InvalidDBSnapshotState', `Snapshot ${snapshotId} is not in available state.`);
+        }
+        const source = snapshot.instance;
+        const restored: DbInstance = {
+          identifier: id,
+          arn: `arn:aws:rds:${source.region}:${source.account}:db:${id}`,
+          engine: source.engine,
+          createdAt: now(),
+          status: store.real ? 'creating' : 'available',
+          region: source.region,
+          account: source.account,
+        };
+        store.instances.set(id, restored);
+        store.real?.restore(id, snapshotId).then(
+          () => {
+            restored.status = 'available';
+          },
+          () => {
+            restored.status = 'failed';
+          },
+        );
+        return { DBInstance: instanceXml(restored, store.real) };
       },
     },
   };

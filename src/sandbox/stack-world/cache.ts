@@ -21,20 +21,27 @@ import { fileURLToPath } from 'node:url';
 import { runProgramInChild } from '../../infra/offline.ts';
 import { extractStackWorld, renameApp, type StackWorld } from './extract.ts';
 
-/** The stacks program (Pulumi.yaml, index.ts, the stack files). */
-export const STACKS_DIR = fileURLToPath(new URL('../../../stacks/', import.meta.url));
+// .ts from the sources, .js in the compiled package.
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+/**
+ * The stacks program (Pulumi.yaml, index.ts, the stack files): the repository's stacks/ when ferry runs
+ * from its sources, else the compiled copy the build puts in dist (Node strips no types under node_modules).
+ */
+export const STACKS_DIR = fileURLToPath(
+  new URL(EXT === '.ts' ? '../../../stacks/' : './program/', import.meta.url),
+);
 /** The components that program is made of (`ferry/stacks`). */
 const COMPONENTS_DIR = fileURLToPath(new URL('../../stacks/', import.meta.url));
 /** The app name worlds are generated for, then renamed from: one word that appears nowhere else. */
 export const PLACEHOLDER_APP = 'ferrysbx';
 
 const SOURCES_OF_THE_READER = [
-  './extract.ts',
-  '../../infra/program-run.ts',
-  '../../infra/mock-aws.ts',
-  '../../infra/offline-runner.ts',
-  '../../infra/stack-config.ts',
-].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  './extract',
+  '../../infra/program-run',
+  '../../infra/mock-aws',
+  '../../infra/offline-runner',
+  '../../infra/stack-config',
+].map((p) => fileURLToPath(new URL(`${p}${EXT}`, import.meta.url)));
 
 export interface WorldRequest {
   environment: string;

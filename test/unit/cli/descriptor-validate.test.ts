@@ -73,7 +73,7 @@ describe('ferry descriptor validate', () => {
     const lines = c.stderr().trim().split('\n');
     expect(lines.slice(0, -1).sort()).toEqual(
       [
-        'app: use 1-40 lowercase letters, digits or hyphens, starting with a letter',
+        'app: names use up to 32 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen',
         'accountId: use the 12-digit account id',
         'services.0.baseUrl: use an http(s) URL',
         'repository.uri: missing; add it',

@@ -34,7 +34,7 @@ describe('ferry.config.json', () => {
     expect(config.migrate).toBeUndefined();
   });
 
-  it('accepts the example of DESIGN.md unchanged', () => {
+  it('accepts the example of docs/architecture.md unchanged', () => {
     const config = parseConfig({
       ...minimal,
       build: { context: '.', dockerfile: 'Dockerfile', platform: 'linux/amd64' },
@@ -145,7 +145,7 @@ describe('environment descriptor', () => {
     network: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: false },
   };
 
-  it('accepts the JSON of DESIGN.md', () => {
+  it('accepts the JSON of docs/descriptor.md', () => {
     expect(parseDescriptor(descriptor, 'SSM /ferry/shop/staging/descriptor').cluster).toBe('shop-staging');
   });
 

@@ -48,7 +48,7 @@ describe('runRelease (deploy)', () => {
     ]);
   });
 
-  it('writes one ledger record with the fields of DESIGN.md, then each service revisions', async () => {
+  it('writes one ledger record with the fields of docs/architecture.md, then each service revisions', async () => {
     const f = releaseFixture();
     await runRelease(f.deps, { ...f.request, actor: 'octocat' });
     const record = f.parameters.json(LEDGER) as Record<string, unknown>;
