@@ -48,7 +48,11 @@ export function ferry(
   });
 }
 
-export function configDir(app: string, health: { interval: string; successes: number }): string {
+export function configDir(
+  app: string,
+  health: { interval: string; successes: number },
+  environments: Record<string, unknown> = { staging: {} },
+): string {
   const dir = mkdtempSync(join(tmpdir(), `ferry-bench-${app}-`));
   writeFileSync(
     join(dir, 'ferry.config.json'),
@@ -57,7 +61,7 @@ export function configDir(app: string, health: { interval: string; successes: nu
       region: 'eu-west-1',
       migrate: { command: ['npm', 'run', 'migrate'], timeout: '10m' },
       health: { path: '/health', successes: health.successes, interval: health.interval, timeout: '5m' },
-      environments: { staging: {} },
+      environments,
     }),
   );
   return dir;

@@ -128,6 +128,11 @@ const commandTable: Registrar[] = [
         'promote a SHA older (by --from ledger order) than what --to runs; prefer `ferry rollback`',
         false,
       )
+      .option(
+        '--skip-source-check',
+        'promote without checking that --from runs the release healthily now (recorded in the ledger)',
+        false,
+      )
       .action(action(() => import('./commands/promote.ts'))),
   (p, action) =>
     p
@@ -227,6 +232,7 @@ const commandTable: Registrar[] = [
       .description('start the local simulated AWS and print its endpoint')
       .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
       .option('--seed <app>', 'seed an app (repositories, cluster, services, database, descriptors)')
+      .option('--worker', 'with --seed: also a worker service (no load balancer) in each environment', false)
       .option('--time-scale <n>', 'how many times faster than real time the simulated AWS runs')
       .option('--real', 'run real images in buildah containers, a real load balancer and real PostgreSQL')
       .action(action(() => import('./commands/sandbox.ts')))

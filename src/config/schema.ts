@@ -133,8 +133,11 @@ export const descriptorSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         container: z.string().min(1),
-        baseUrl: z.url({ protocol: /^https?$/, message: 'use an http(s) URL' }),
+        /** Where the health URL is; absent for a service without a load balancer (a worker). */
+        baseUrl: z.url({ protocol: /^https?$/, message: 'use an http(s) URL' }).optional(),
         targetGroupArn: arn.optional(),
+        /** The service's own task family; default: the descriptor's `taskDefinitionFamily`. */
+        taskDefinitionFamily: z.string().min(1).optional(),
       }),
     )
     .min(1, { message: 'list at least one service' }),

@@ -449,6 +449,8 @@ async function checkHealth(deps: DoctorDeps, req: DoctorRequest, d: Descriptor):
   const problems: string[] = [];
   const answered: string[] = [];
   for (const s of d.services) {
+    // A service without a load balancer (a worker) has no health URL: its ECS deployment is its health.
+    if (!s.baseUrl) continue;
     const url = healthUrl(s.baseUrl, req.health.path);
     const res = await deps.ports.http.get(url, HEALTH_TIMEOUT_MS);
     if ('error' in res) problems.push(`${url}: ${res.error}`);

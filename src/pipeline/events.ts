@@ -6,6 +6,7 @@
 
 export type StepName =
   | 'resolve'
+  | 'source-check'
   | 'build'
   | 'push'
   | 'lock'

@@ -26,6 +26,20 @@ export interface ReleaseRecord {
   committedAt?: string;
   /** Present (true) only when the release bypassed promotion with --skip-promotion. */
   skippedPromotion?: true;
+  /**
+   * Added to the contract's fields: each service's revision before and after the
+   * release (the first one is also `taskDefinitionArn`/`previousTaskDefinitionArn`).
+   * Records written before multi-service releases lack it.
+   */
+  services?: ServiceRevisions[];
+  /** Promotions only: where the image came from and whether the source's live health was checked. */
+  promotion?: { from: string; sourceCheck: 'passed' | 'skipped' };
+}
+
+export interface ServiceRevisions {
+  name: string;
+  taskDefinitionArn: string | null;
+  previousTaskDefinitionArn: string | null;
 }
 
 export async function recordRelease(
@@ -49,6 +63,8 @@ export async function recordRelease(
     ...(record.kind ? { kind: record.kind } : {}),
     ...(record.committedAt ? { committedAt: record.committedAt } : {}),
     ...(record.skippedPromotion ? { skippedPromotion: true as const } : {}),
+    ...(record.services ? { services: record.services } : {}),
+    ...(record.promotion ? { promotion: record.promotion } : {}),
   };
   return params.put(ledgerParameter(app, env), JSON.stringify(ordered));
 }

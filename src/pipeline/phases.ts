@@ -51,6 +51,33 @@ export async function copyPhase(
   return undefined;
 }
 
+/**
+ * Promotion's copy and the database snapshot do not depend on each other, so
+ * the critical path is the longer of the two. Both always finish before the run
+ * goes on or stops: a failure of either stops it before the migration.
+ */
+export async function copyAndSnapshotPhase(
+  deps: Deps,
+  req: ReleaseRequest,
+  state: RunState,
+): Promise<ReleaseResult | undefined> {
+  const [copied, snapped] = await Promise.allSettled([
+    copyPhase(deps, req, state),
+    snapshotPhase(deps, req, state),
+  ]);
+  if (copied.status === 'rejected') throw copied.reason;
+  if (snapped.status === 'rejected') throw snapped.reason;
+  const failed = copied.value ?? snapped.value;
+  if (!failed) return undefined;
+  const id = state.snapshotId;
+  const mentioned = failed.next?.some((line) => id && line.includes(id));
+  return {
+    ...failed,
+    ...base(state),
+    next: [...(failed.next ?? []), ...(id && !mentioned ? [`database snapshot taken: ${id}`] : [])],
+  };
+}
+
 export async function snapshotPhase(
   deps: Deps,
   req: ReleaseRequest,
@@ -127,17 +154,17 @@ export async function migratePhase(
   };
 }
 
-/** UpdateService on every service, then the watch; a failure takes the rollback branch. */
+/** UpdateService on every service at once, then the watch; a failure takes the rollback branch. */
 export async function rolloutPhase(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
-  targetArn: string,
+  targets: Map<string, string>,
   observers: Observers,
 ): Promise<ReleaseResult | undefined> {
   const { plan, steps } = state;
   const rollBack = (reason: string, failures: Failure[], untouched: string[] = []) =>
-    rollbackBranch(deps, req, state, { reason, failures, untouched, targetArn, observers });
+    rollbackBranch(deps, req, state, { reason, failures, untouched, targets, observers });
   if (plan.services.every((s) => s.converged)) {
     steps.skip('deploy', 'every service already runs this release');
     steps.skip('watch', 'every service already runs this release');
@@ -148,8 +175,7 @@ export async function rolloutPhase(
   const rollout = await startRollout(
     deps,
     plan.cluster,
-    plan.services.map((s) => s.name),
-    targetArn,
+    plan.services.map((s) => ({ service: s.name, targetArn: targets.get(s.name)! })),
   );
   if (rollout.errors.length) {
     const reason = rollout.errors.map((e) => `${e.service}: ${e.reason}`).join('; ');
@@ -180,7 +206,13 @@ export async function rollbackBranch(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
-  what: { reason: string; failures: Failure[]; untouched: string[]; targetArn: string; observers: Observers },
+  what: {
+    reason: string;
+    failures: Failure[];
+    untouched: string[];
+    targets: Map<string, string>;
+    observers: Observers;
+  },
 ): Promise<ReleaseResult> {
   // Rolling back is a change too: only the lock's holder may make it.
   await fence(deps, state);
@@ -189,7 +221,7 @@ export async function rollbackBranch(
     steps: state.steps,
     reason: what.reason,
     failures: what.failures,
-    targetArn: what.targetArn,
+    targets: what.targets,
     timeoutMs: req.timeoutMs,
     health: req.config.health,
     observers: what.observers,

@@ -18,10 +18,17 @@ export type RevisionTarget =
 export interface ServicePlan {
   name: string;
   container: string;
-  baseUrl: string;
+  /** Absent for a service without a load balancer: its health is its ECS deployment. */
+  baseUrl?: string;
   targetGroupArn?: string;
+  /** The service's task family: its revisions start from this family's latest ACTIVE one. */
+  family: string;
+  /** What this service runs after the release. */
+  revision: RevisionTarget;
   /** The PRIMARY revision before this release: what a rollback returns to. */
   previousTaskDefinitionArn?: string;
+  /** The version the previous revision runs (its ferry:sha tag or APP_VERSION), to verify after a rollback. */
+  previousSha?: string;
   /** Already on the target revision with one COMPLETED deployment (a re-run after a crash). */
   converged: boolean;
   /** Service events that existed before this release: never reported as news. */
@@ -37,11 +44,12 @@ export interface Plan {
   /** `uri@sha256:...`: the image is always pinned by digest. */
   image: string;
   cluster: string;
+  /** The first service's revision: the migration runs in it. */
   revision: RevisionTarget;
   snapshot: { database: string; kind: 'instance' | 'cluster'; name: string } | { skip: string };
   migration: { command: string[]; container: string; timeoutMs: number } | { skip: string };
   services: ServicePlan[];
-  /** The version the previous revision runs (its ferry:sha tag or APP_VERSION), to verify after a rollback. */
+  /** The version the first service's previous revision runs. */
   previousSha?: string;
   network: Descriptor['network'];
 }
@@ -53,14 +61,15 @@ export interface PlanInput {
   digest: string;
   config: FerryConfig;
   descriptor: Descriptor;
-  /** The family's latest ACTIVE revision. */
-  latest: TaskDefinitionSnapshot;
-  /** For a rollback: the recorded revision of the release to return to, when it is still ACTIVE. */
-  recorded?: TaskDefinitionSnapshot;
+  /** Each family's latest ACTIVE revision, by family name. */
+  latest: Map<string, TaskDefinitionSnapshot>;
+  /** For a rollback: the recorded revision of the release to return to per service, when it is still ACTIVE. */
+  recorded?: Map<string, TaskDefinitionSnapshot>;
   services: ServiceSnapshot[];
   /** The previous revision per service, when it is not the service's current one (a converged re-run). */
-  previousFallback?: string;
-  previous?: TaskDefinitionSnapshot;
+  previousFallback?: Map<string, string>;
+  /** The previous revision of each service, by service name, to know which version it runs. */
+  previous?: Map<string, TaskDefinitionSnapshot>;
   now: Date;
 }
 
@@ -99,9 +108,21 @@ export function carriesRelease(
   return def.tags[TAG_SHA] === sha && def.tags[TAG_DIGEST] === digest && imageOf(def, container) === image;
 }
 
-function chooseRevision(input: PlanInput, container: string, image: string): RevisionTarget {
-  const { latest, recorded, sha, digest } = input;
-  if (recorded && recorded.status === 'ACTIVE')
+/** The family each descriptor service's revisions come from. */
+export function familyOf(descriptor: Descriptor, service: Descriptor['services'][number]): string {
+  return service.taskDefinitionFamily ?? descriptor.taskDefinitionFamily;
+}
+
+function chooseRevision(
+  input: PlanInput,
+  latest: TaskDefinitionSnapshot,
+  recorded: TaskDefinitionSnapshot | undefined,
+  container: string,
+  image: string,
+): RevisionTarget {
+  const { sha, digest } = input;
+  // A recorded revision of another family (an old single-service ledger entry) is not this service's.
+  if (recorded && recorded.status === 'ACTIVE' && recorded.family === latest.family)
     return { kind: 'reuse', arn: recorded.arn, image: imageOf(recorded, container) };
   if (carriesRelease(latest, sha, digest, container, image)) return { kind: 'reuse', arn: latest.arn, image };
   return { kind: 'register', baseArn: latest.arn, baseImage: imageOf(latest, container), container, image };
@@ -120,24 +141,31 @@ function isConverged(service: ServiceSnapshot, revision: RevisionTarget): boolea
 
 export function planRelease(input: PlanInput): Plan {
   const { descriptor, sha, digest, env, kind } = input;
-  const container = descriptor.services[0]!.container;
   const image = pinnedImage(descriptor.repository.uri, digest);
-  const revision = chooseRevision(input, container, image);
   const services = descriptor.services.map((s): ServicePlan => {
+    const family = familyOf(descriptor, s);
+    const latest = input.latest.get(family);
+    if (!latest) throw new Error(`no latest revision read for family ${family}`);
+    const revision = chooseRevision(input, latest, input.recorded?.get(s.name), s.container, image);
     const live = input.services.find((x) => x.name === s.name);
     const current = live ? (primaryOf(live)?.taskDefinitionArn ?? live.taskDefinitionArn) : undefined;
     const converged = live ? isConverged(live, revision) : false;
     const onTarget = revision.kind === 'reuse' && current === revision.arn;
+    const previousSha = versionOf(input.previous?.get(s.name), s.container);
     return {
       name: s.name,
       container: s.container,
-      baseUrl: s.baseUrl,
+      ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}),
       ...(s.targetGroupArn ? { targetGroupArn: s.targetGroupArn } : {}),
-      ...(onTarget ? withPrevious(input.previousFallback) : withPrevious(current)),
+      family,
+      revision,
+      ...(onTarget ? withPrevious(input.previousFallback?.get(s.name)) : withPrevious(current)),
+      ...(previousSha ? { previousSha } : {}),
       converged,
       knownEventIds: live?.events.map((e) => e.id) ?? [],
     };
   });
+  const first = services[0]!;
   const allConverged = services.every((s) => s.converged);
   return {
     kind,
@@ -147,11 +175,11 @@ export function planRelease(input: PlanInput): Plan {
     digest,
     image,
     cluster: descriptor.cluster,
-    revision,
+    revision: first.revision,
     snapshot: planSnapshot(input, allConverged),
-    migration: planMigration(input, container, allConverged),
+    migration: planMigration(input, first.container, allConverged),
     services,
-    ...(versionOf(input.previous, container) ? { previousSha: versionOf(input.previous, container)! } : {}),
+    ...(first.previousSha ? { previousSha: first.previousSha } : {}),
     network: descriptor.network,
   };
 }
@@ -186,11 +214,15 @@ export const ms = (text: string): number => tryParseDuration(text)!;
 /** The lines `--dry-run` prints (and every run shows before it starts). */
 export function describePlan(plan: Plan): string[] {
   const lines = [`${plan.kind} ${plan.sha} to ${plan.env}`, `image    ${plan.image}`];
-  if (plan.revision.kind === 'register') {
-    lines.push(`revision new, from ${plan.revision.baseArn}`);
-    lines.push(`  image  ${plan.revision.baseImage} -> ${plan.revision.image}`);
-  } else {
-    lines.push(`revision reuse ${plan.revision.arn}`);
+  const several = plan.services.length > 1;
+  for (const s of plan.services) {
+    const label = several ? `revision ${s.name}:` : 'revision';
+    if (s.revision.kind === 'register') {
+      lines.push(`${label} new, from ${s.revision.baseArn}`);
+      lines.push(`  image  ${s.revision.baseImage} -> ${s.revision.image}`);
+    } else {
+      lines.push(`${label} reuse ${s.revision.arn}`);
+    }
   }
   lines.push(
     'skip' in plan.snapshot

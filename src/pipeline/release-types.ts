@@ -3,7 +3,8 @@ import type { StepTimer } from './context.ts';
 import type { Outcome } from './events.ts';
 import type { Lease } from './lease.ts';
 import type { Plan, ReleaseKind } from './plan.ts';
-import type { ImageCopier } from './ports.ts';
+import type { ImageCopier, Ports } from './ports.ts';
+import type { RollbackTo } from './resolve.ts';
 
 export interface ReleaseRequest {
   kind: ReleaseKind;
@@ -26,9 +27,19 @@ export interface ReleaseRequest {
   /** `--skip-promotion`: an environment with promoteFrom deployed directly; recorded and flagged. */
   skippedPromotion?: boolean;
   /** For a rollback: the recorded release to return to. */
-  rollbackTo?: { digest: string; taskDefinitionArn: string | null };
+  rollbackTo?: RollbackTo;
   /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */
-  promotion?: { from: string; digest: string; copier: ImageCopier };
+  promotion?: Promotion;
+}
+
+export interface Promotion {
+  from: string;
+  digest: string;
+  copier: ImageCopier;
+  /** The source environment, read live before the lock: it must be healthy on this release now. */
+  source?: { ports: Ports; descriptor: Descriptor };
+  /** `--skip-source-check`: promote without the live check (recorded in the ledger). */
+  skipSourceCheck?: boolean;
 }
 
 export interface ReleaseResult {
@@ -48,7 +59,10 @@ export interface RunState {
   plan: Plan;
   steps: StepTimer;
   snapshotId?: string;
+  /** The first service's new revision (the ledger's `taskDefinitionArn`). */
   taskDefinitionArn?: string;
+  /** Each service's new revision, by service name, once registered. */
+  revisions?: Map<string, string>;
   migrationStarted: boolean;
   deployStarted: boolean;
   /** The lock this run holds: renewed in the background, checked before each change. */

@@ -1,6 +1,7 @@
 /**
  * The release runbook, top to bottom:
- * resolve -> lock -> snapshot -> register -> migrate -> deploy -> watch -> verify -> record -> unlock,
+ * resolve -> (source-check) -> lock -> (copy image | snapshot) -> register -> migrate -> deploy -> watch
+ * -> verify -> record -> unlock,
  * with the rollback branch (restore.ts) taken explicitly when the rollout or the
  * verification fails. `ferry deploy` and `ferry rollback` both run it.
  */
@@ -8,11 +9,12 @@ import { ExitCode, isFerryError } from '../errors.ts';
 import { type Deps, info, StepTimer, warn } from './context.ts';
 import { Lease } from './lease.ts';
 import { Observers } from './observe.ts';
-import { copyPhase, migratePhase, rollbackBranch, rolloutPhase, snapshotPhase } from './phases.ts';
+import { copyAndSnapshotPhase, migratePhase, rollbackBranch, rolloutPhase } from './phases.ts';
 import { describePlan, type Plan } from './plan.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
 import { resolvePlan } from './resolve.ts';
-import { ensureRevision } from './revision.ts';
+import { ensureRevisions } from './revision.ts';
+import { alreadyPromoted, sourceGate } from './source-gate.ts';
 import { verifyRelease } from './verify-release.ts';
 import { fence, finish, record, surprise, takeLock } from './wrap-up.ts';
 
@@ -40,6 +42,8 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
       next: [...err.hints],
     });
   }
+  const noop = alreadyPromoted(deps, req, plan);
+  if (noop) return finish(deps, req, noop);
   deps.emit({
     type: 'plan',
     env: req.env,
@@ -48,6 +52,8 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
     image: plan.image,
     lines: describePlan(plan),
   });
+  const unhealthy = await sourceGate(deps, req, plan, steps);
+  if (unhealthy) return finish(deps, req, unhealthy);
   if (req.dryRun) {
     return finish(deps, req, { outcome: 'ok', exitCode: ExitCode.Ok, digest: plan.digest, dryRun: true });
   }
@@ -111,39 +117,39 @@ async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promi
     new Map(plan.services.map((s) => [s.name, s.knownEventIds])),
   );
 
-  if (req.promotion) await fence(deps, state);
-  const copyFailed = await copyPhase(deps, req, state);
-  if (copyFailed) return copyFailed;
+  // One fence for both: the copy and the snapshot start together.
+  await fence(deps, state);
+  const prepared = await copyAndSnapshotPhase(deps, req, state);
+  if (prepared) return prepared;
 
   await fence(deps, state);
-  const snapshotFailed = await snapshotPhase(deps, req, state);
-  if (snapshotFailed) return snapshotFailed;
-
-  await fence(deps, state);
-  const revision = await steps.run(
+  const revisions = await steps.run(
     'register',
-    () => ensureRevision(deps, plan),
-    (r) => r.arn,
+    () => ensureRevisions(deps, plan),
+    (r) => [...new Set([...r.values()].map((d) => d.arn))].join(', '),
   );
-  state.taskDefinitionArn = revision.arn;
+  const targets = new Map([...revisions].map(([service, def]) => [service, def.arn]));
+  const first = revisions.get(plan.services[0]!.name)!;
+  state.revisions = targets;
+  state.taskDefinitionArn = first.arn;
 
   await fence(deps, state);
-  const migrationFailed = await migratePhase(deps, state, revision);
+  const migrationFailed = await migratePhase(deps, state, first);
   if (migrationFailed) return migrationFailed;
 
   await fence(deps, state);
-  const rolledBack = await rolloutPhase(deps, req, state, revision.arn, observers);
+  const rolledBack = await rolloutPhase(deps, req, state, targets, observers);
   if (rolledBack) return rolledBack;
 
   const verify = steps.start('verify');
-  const verified = await verifyRelease(deps, plan, revision.arn, req.config.health);
+  const verified = await verifyRelease(deps, plan, targets, req.config.health);
   if (!verified.ok) {
     verify.failed(verified.reason);
     return rollbackBranch(deps, req, state, {
       reason: verified.reason,
       failures: [],
       untouched: [],
-      targetArn: revision.arn,
+      targets,
       observers,
     });
   }
@@ -154,6 +160,6 @@ async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promi
     ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
     outcome: 'deployed',
     exitCode: ExitCode.Ok,
-    taskDefinitionArn: revision.arn,
+    taskDefinitionArn: first.arn,
   };
 }

@@ -6,10 +6,17 @@ import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import { isFerryError, usageError } from '../errors.ts';
 import { type Deps, pollContext } from './context.ts';
 import { readLedger } from './ledger.ts';
-import { type Plan, type PlanInput, planRelease, type ReleaseKind } from './plan.ts';
+import { familyOf, type Plan, type PlanInput, planRelease, type ReleaseKind } from './plan.ts';
 import { describe, tolerant } from './poll.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
 import { noImageHint } from './sha-prefix.ts';
+
+/** A recorded release: its digest, and the revision each service ran (first service: `taskDefinitionArn`). */
+export interface RollbackTo {
+  digest: string;
+  taskDefinitionArn: string | null;
+  services?: Record<string, string>;
+}
 
 export interface ResolveInput {
   kind: ReleaseKind;
@@ -18,7 +25,7 @@ export interface ResolveInput {
   config: FerryConfig;
   descriptor: Descriptor;
   /** For a rollback: the recorded release to return to (its image must still exist). */
-  rollbackTo?: { digest: string; taskDefinitionArn: string | null };
+  rollbackTo?: RollbackTo;
   /** For a promotion: the digest that ran in the source environment (copied after the lock). */
   promotion?: { from: string; digest: string };
 }
@@ -57,9 +64,15 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
           noImageHint(input.config, input.env, sha),
         );
 
-  const latest = await read(`task definition family ${descriptor.taskDefinitionFamily}`, () =>
-    deps.ports.ecs.describeTaskDefinition(descriptor.taskDefinitionFamily),
-  );
+  const latest = new Map<string, TaskDefinitionSnapshot>();
+  for (const s of descriptor.services) {
+    const family = familyOf(descriptor, s);
+    if (latest.has(family)) continue;
+    latest.set(
+      family,
+      await read(`task definition family ${family}`, () => deps.ports.ecs.describeTaskDefinition(family)),
+    );
+  }
   const services: ServiceSnapshot[] = [];
   for (const s of descriptor.services) {
     const live = await read(`service ${s.name} in cluster ${descriptor.cluster}`, () =>
@@ -77,9 +90,7 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
     if (status === undefined)
       throw usageError(`database ${db} (descriptor database.identifier) does not exist; fix the descriptor`);
   }
-  const recorded = input.rollbackTo?.taskDefinitionArn
-    ? await optional(() => deps.ports.ecs.describeTaskDefinition(input.rollbackTo!.taskDefinitionArn!))
-    : undefined;
+  const recorded = input.rollbackTo ? await recordedRevisions(deps, descriptor, input.rollbackTo) : undefined;
 
   const planInput: PlanInput = {
     kind: input.kind,
@@ -89,7 +100,7 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
     config: input.config,
     descriptor,
     latest,
-    recorded,
+    ...(recorded ? { recorded } : {}),
     services,
     now: deps.clock.now(),
   };
@@ -99,12 +110,29 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
     planInput.previousFallback = await previousFromLedger(deps, input, plan);
     plan = planRelease(planInput);
   }
-  const previousArn = plan.services[0]?.previousTaskDefinitionArn;
-  if (previousArn) {
-    planInput.previous = await optional(() => deps.ports.ecs.describeTaskDefinition(previousArn));
-    plan = planRelease(planInput);
+  const previous = new Map<string, TaskDefinitionSnapshot>();
+  for (const s of plan.services) {
+    const arn = s.previousTaskDefinitionArn;
+    const def = arn ? await optional(() => deps.ports.ecs.describeTaskDefinition(arn)) : undefined;
+    if (def) previous.set(s.name, def);
   }
-  return plan;
+  planInput.previous = previous;
+  return planRelease(planInput);
+}
+
+/** The revision each service ran in the recorded release (old records name the first service's only). */
+async function recordedRevisions(
+  deps: Deps,
+  descriptor: Descriptor,
+  to: RollbackTo,
+): Promise<Map<string, TaskDefinitionSnapshot>> {
+  const found = new Map<string, TaskDefinitionSnapshot>();
+  for (const [i, s] of descriptor.services.entries()) {
+    const arn = to.services?.[s.name] ?? (i === 0 ? to.taskDefinitionArn : null);
+    const def = arn ? await optional(() => deps.ports.ecs.describeTaskDefinition(arn)) : undefined;
+    if (def) found.set(s.name, def);
+  }
+  return found;
 }
 
 async function imageDigest(
@@ -158,11 +186,21 @@ async function optional(
   }
 }
 
-async function previousFromLedger(deps: Deps, input: ResolveInput, plan: Plan): Promise<string | undefined> {
-  const target = plan.revision.kind === 'reuse' ? plan.revision.arn : undefined;
+/** Per service: the revision of the newest deployed release in the ledger that is not the target. */
+async function previousFromLedger(deps: Deps, input: ResolveInput, plan: Plan): Promise<Map<string, string>> {
   const entries = await readLedger(deps.ports.parameters, input.descriptor.app, input.env).catch(() => []);
-  return (
-    entries.find((e) => e.outcome === 'deployed' && e.taskDefinitionArn && e.taskDefinitionArn !== target)
-      ?.taskDefinitionArn ?? undefined
-  );
+  const found = new Map<string, string>();
+  for (const [i, s] of plan.services.entries()) {
+    const target = s.revision.kind === 'reuse' ? s.revision.arn : undefined;
+    const arn = entries
+      .filter((e) => e.outcome === 'deployed')
+      .map(
+        (e) =>
+          e.services?.find((x) => x.name === s.name)?.taskDefinitionArn ??
+          (i === 0 ? e.taskDefinitionArn : null),
+      )
+      .find((a) => a && a !== target);
+    if (arn) found.set(s.name, arn);
+  }
+  return found;
 }

@@ -21,8 +21,8 @@ export interface RestoreInput {
   /** Why the release failed. */
   reason: string;
   failures: Failure[];
-  /** The revision that failed. */
-  targetArn: string;
+  /** The revision each service was being moved to (the release's). */
+  targets: Map<string, string>;
   timeoutMs: number;
   health: FerryConfig['health'];
   observers: Observers;
@@ -37,7 +37,9 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   const { plan } = input;
   const step = input.steps.start('rollback');
   warn(deps, `release failed: ${input.reason}; rolling back`);
-  // Services whose UpdateService failed were not changed, but that is a claim to check too.
+  // Every service the release changed goes back, not only the one that failed. Services whose
+  // UpdateService failed were not changed, but that is a claim to check too.
+  const touched = plan.services.filter((s) => !input.untouched.includes(s.name));
   const outcomes = await Promise.all(
     plan.services.map((s) =>
       input.untouched.includes(s.name) ? checkUntouched(deps, input, s) : restoreService(deps, input, s),
@@ -48,12 +50,14 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
     ? [`database snapshot taken before the migration: ${input.base.snapshotId}`]
     : [];
   if (problems.length === 0) {
-    step.done(`back on ${plan.previousSha ?? 'the previous revision'}`);
+    step.done(
+      `back on ${plan.previousSha ?? 'the previous revision'}${touched.length > 1 ? ` (${touched.map((s) => s.name).join(', ')})` : ''}`,
+    );
     return {
       ...input.base,
       outcome: 'rolled_back',
       exitCode: ExitCode.ReleaseFailed,
-      taskDefinitionArn: input.targetArn,
+      ...firstTarget(input),
       reason: `${input.reason}; rolled back to the previous revision, which answers its health checks`,
       next: [...snapshotLine, 'the database was not rolled back (migrations are expand/contract)'],
     };
@@ -64,7 +68,7 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
     ...input.base,
     outcome: 'failed',
     exitCode: ExitCode.NeedsPerson,
-    taskDefinitionArn: input.targetArn,
+    ...firstTarget(input),
     reason: `${input.reason}; the rollback did not restore the service (${what})`,
     next: [
       `look now: ferry status ${plan.env}, and the service's events in the ECS console`,
@@ -82,6 +86,11 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   };
 }
 
+const firstTarget = (input: RestoreInput) => {
+  const arn = input.targets.get(input.plan.services[0]!.name);
+  return arn ? { taskDefinitionArn: arn } : {};
+};
+
 /** A service ferry never changed: it must still run the previous revision, and that must answer. */
 async function checkUntouched(
   deps: Deps,
@@ -94,17 +103,20 @@ async function checkUntouched(
   if (typeof snapshot === 'string')
     return { service: service.name, ok: false, problem: `cannot read the service: ${snapshot}` };
   const primary = snapshot.deployments.find((d) => d.status === 'PRIMARY');
-  if (primary?.taskDefinitionArn === input.targetArn)
-    return { service: service.name, ok: false, problem: `it runs the failed revision ${input.targetArn}` };
+  const failed = input.targets.get(service.name);
+  if (primary?.taskDefinitionArn === failed)
+    return { service: service.name, ok: false, problem: `it runs the failed revision ${failed}` };
   return probeOld(deps, input, service);
 }
 
 async function probeOld(deps: Deps, input: RestoreInput, service: ServicePlan): Promise<ServiceOutcome> {
+  // Without a load balancer the completed ECS deployment is the service's health.
+  if (!service.baseUrl) return { service: service.name, ok: true };
   const settings = healthSettings(input.health);
   const answered = await probeVersion(
     deps,
     healthUrl(service.baseUrl, settings.path),
-    input.plan.previousSha,
+    service.previousSha,
     settings,
   );
   return answered.ok
@@ -119,13 +131,14 @@ async function restoreService(
 ): Promise<ServiceOutcome> {
   const { plan } = input;
   const failure = input.failures.find((f) => f.service === service.name);
+  const targetArn = input.targets.get(service.name)!;
   let back = false;
   if (failure?.ecsRollingBack) {
     const ecs = await waitForEcsRollback(
       deps,
       plan.cluster,
       service.name,
-      input.targetArn,
+      targetArn,
       input.timeoutMs,
       input.observers,
     );
@@ -138,7 +151,7 @@ async function restoreService(
     const previous = service.previousTaskDefinitionArn;
     if (!previous)
       return { service: service.name, ok: false, problem: 'no previous revision is known to roll back to' };
-    const started = await startRollout(deps, plan.cluster, [service.name], previous);
+    const started = await startRollout(deps, plan.cluster, [{ service: service.name, targetArn: previous }]);
     if (started.errors.length)
       return {
         service: service.name,

@@ -25,21 +25,25 @@ export type WatchResult =
   | { state: 'failed'; failures: Failure[] }
   | { state: 'timeout'; pending: string[] };
 
+/** UpdateService on every service at once, each to its own revision. */
 export async function startRollout(
   deps: Deps,
   cluster: string,
-  services: string[],
-  targetArn: string,
+  services: { service: string; targetArn: string }[],
 ): Promise<{ started: RolloutTarget[]; errors: { service: string; reason: string }[] }> {
-  await warnAboutFiringAlarms(deps, cluster, services);
+  await warnAboutFiringAlarms(
+    deps,
+    cluster,
+    services.map((s) => s.service),
+  );
   const settled = await Promise.allSettled(
-    services.map((s) => deps.ports.ecs.updateService(cluster, s, targetArn)),
+    services.map((s) => deps.ports.ecs.updateService(cluster, s.service, s.targetArn)),
   );
   const started: RolloutTarget[] = [];
   const errors: { service: string; reason: string }[] = [];
   await Promise.all(
     settled.map(async (r, i) => {
-      const service = services[i]!;
+      const { service, targetArn } = services[i]!;
       if (r.status === 'fulfilled') {
         started.push({ service, deploymentId: r.value.deploymentId, targetArn });
         return;

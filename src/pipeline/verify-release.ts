@@ -18,16 +18,21 @@ export function healthUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${path}`;
 }
 
-/** Every service: its new tasks' targets healthy, then N consecutive probes answering this SHA. */
+/**
+ * Every service: its new tasks' targets healthy, then N consecutive probes answering
+ * this SHA. A service without a baseUrl (a worker) was judged by its ECS deployment.
+ */
 export async function verifyRelease(
   deps: Deps,
   plan: Plan,
-  taskDefinitionArn: string,
+  revisions: Map<string, string>,
   health: FerryConfig['health'],
 ): Promise<VerifyResult> {
   const settings = healthSettings(health);
   const results = await Promise.all(
     plan.services.map(async (s): Promise<VerifyResult> => {
+      if (!s.baseUrl) return { ok: true };
+      const taskDefinitionArn = revisions.get(s.name)!;
       const targets = await targetsHealthy(deps, {
         cluster: plan.cluster,
         service: s.name,

@@ -157,6 +157,19 @@ export async function record(
       startedAt: startedAt.toISOString(),
       finishedAt: deps.clock.now().toISOString(),
       steps: state.steps.timings.filter((t) => t.name !== 'record'),
+      services: state.plan.services.map((s) => ({
+        name: s.name,
+        taskDefinitionArn: state.revisions?.get(s.name) ?? null,
+        previousTaskDefinitionArn: s.previousTaskDefinitionArn ?? null,
+      })),
+      ...(req.promotion
+        ? {
+            promotion: {
+              from: req.promotion.from,
+              sourceCheck: req.promotion.skipSourceCheck || !req.promotion.source ? 'skipped' : 'passed',
+            },
+          }
+        : {}),
       ...(req.committedAt ? { committedAt: req.committedAt } : {}),
       ...(req.skippedPromotion ? { skippedPromotion: true as const } : {}),
     });

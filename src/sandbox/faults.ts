@@ -2,6 +2,8 @@
 export interface Faults {
   unhealthy?: { version: string; afterSeconds?: number }[];
   failToStart?: string[];
+  /** Tasks of `version` crash at start in this one service only (a worker whose command fails, say). */
+  failToStartIn?: { version: string; service: string }[];
   migrationExitCode?: number;
   migrationLogLines?: string[];
   /** The same as `migrationRunSeconds` (both names are in use); that one wins when both are set. */
@@ -110,8 +112,10 @@ export class FaultStore {
     return (this.current.untrustedRoles ?? []).includes(roleArn);
   }
 
-  failsToStart(version: string | undefined): boolean {
-    return version !== undefined && (this.current.failToStart ?? []).includes(version);
+  failsToStart(version: string | undefined, service?: string): boolean {
+    if (version === undefined) return false;
+    if ((this.current.failToStart ?? []).includes(version)) return true;
+    return (this.current.failToStartIn ?? []).some((r) => r.version === version && r.service === service);
   }
 }
 
@@ -133,6 +137,13 @@ export function validateFaults(input: unknown): Faults {
   for (const rule of (f.unhealthy as unknown[] | undefined) ?? []) {
     if (typeof (rule as { version?: unknown })?.version !== 'string')
       throw new Error('unhealthy[].version must be a string');
+  }
+  if (f.failToStartIn !== undefined && !Array.isArray(f.failToStartIn))
+    throw new Error('failToStartIn must be an array');
+  for (const rule of (f.failToStartIn as unknown[] | undefined) ?? []) {
+    const r = rule as { version?: unknown; service?: unknown };
+    if (typeof r?.version !== 'string' || typeof r.service !== 'string')
+      throw new Error('failToStartIn[] must be {version, service} strings');
   }
   for (const name of ['failToStart', 'migrationLogLines', 'faultOperations', 'untrustedRoles']) {
     const v = f[name];

@@ -2,7 +2,7 @@ import { NAME_PATTERN } from '../config/names.ts';
 import type { Descriptor } from '../config/schema.ts';
 import type { ContainerDefinition, Service } from './ecs/model.ts';
 import { stackWorld } from './stack-world/cache.ts';
-import type { StackWorld } from './stack-world/extract.ts';
+import type { ServiceSettings, StackWorld, TaskDefinitionSettings } from './stack-world/extract.ts';
 import { pushSyntheticImage } from './synthetic-image.ts';
 import type { World } from './world.ts';
 
@@ -18,6 +18,11 @@ export interface SeedRequest {
   region?: string;
   /** The stacks' `operatorPrincipals` setting: who may assume the deploy roles with sts:AssumeRole. */
   operatorPrincipals?: string[];
+  /**
+   * The stacks' `worker` setting: a worker service `<app>-<env>-worker` (its own task family,
+   * no load balancer) next to the web one, both released by ferry. @default false
+   */
+  worker?: boolean;
 }
 
 /** The environment descriptor of docs/architecture.md, as the stacks would write it. */
@@ -42,6 +47,8 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
   const initialSha = b.initialSha ?? '0'.repeat(40);
   if (!/^[0-9a-f]{7,40}$/.test(initialSha))
     throw new Error('initialSha must be 7-40 lowercase hex characters');
+  if (b.worker !== undefined && typeof b.worker !== 'boolean')
+    throw new Error('worker must be true or false');
   return {
     app: b.app,
     environments,
@@ -49,6 +56,7 @@ export function validateSeed(body: unknown): Required<SeedRequest> {
     initialSha,
     region: b.region ?? 'eu-west-1',
     operatorPrincipals,
+    worker: b.worker ?? false,
   };
 }
 
@@ -85,8 +93,6 @@ async function seedEnvironment(
   const { account, region } = spec;
   const env = spec.environment;
   const name = spec.repository.name;
-  const serviceName = spec.service.name;
-  const containerName = spec.service.loadBalancers[0]?.containerName ?? 'web';
   for (const role of spec.roles) world.iam.putRole(role);
   const repo =
     world.ecr.repositories.get(name) ??
@@ -101,69 +107,11 @@ async function seedEnvironment(
   const cluster = store.cluster(spec.cluster.name) ?? store.addCluster(spec.cluster.name, account, region);
   const tg = spec.targetGroup;
   store.targetGroups.set(tg.arn, { ...tg });
-  const family = spec.taskDefinition.family;
-  const revisions = store.families.get(family) ?? [];
-  const revision = (revisions.at(-1)?.revision ?? 0) + 1;
-  const tdArn = `arn:aws:ecs:${region}:${account}:task-definition/${family}:${revision}`;
-  const { containerDefinitions, ...registered } = spec.taskDefinition;
-  const containers = withImage(
-    containerDefinitions,
-    containerName,
-    `${repo.repositoryUri}@${pushed.digest}`,
-    initialSha,
-  );
-  revisions.push({
-    registered: { ...registered, containerDefinitions: containers },
-    taskDefinitionArn: tdArn,
-    family,
-    revision,
-    containerDefinitions: containers,
-    networkMode: spec.taskDefinition.networkMode,
-    status: 'ACTIVE',
-    registeredAt: world.now(),
-    registeredBy: `arn:aws:iam::${account}:role/pulumi`,
-  });
-  store.families.set(family, revisions);
-  store.tags.set(tdArn, [
-    { key: 'ferry:sha', value: initialSha },
-    { key: 'ferry:digest', value: pushed.digest },
-  ]);
-
-  const network = spec.descriptor.network;
-  const service: Service = {
-    serviceArn: `arn:aws:ecs:${region}:${account}:service/${cluster.clusterName}/${serviceName}`,
-    serviceName,
-    cluster,
-    desiredCount: desiredCount ?? spec.service.desiredCount,
-    taskDefinition: tdArn,
-    deploymentConfiguration: {
-      minimumHealthyPercent: spec.service.minimumHealthyPercent,
-      maximumPercent: spec.service.maximumPercent,
-      deploymentCircuitBreaker: spec.service.circuitBreaker,
-      alarms: { alarmNames: seedAlarms(world, name, region, account), enable: true, rollback: true },
-    },
-    loadBalancers: spec.service.loadBalancers,
-    networkConfiguration: {
-      awsvpcConfiguration: {
-        subnets: network.subnets,
-        securityGroups: network.securityGroups,
-        assignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED',
-      },
-    },
-    healthCheckGracePeriodSeconds: spec.service.healthCheckGracePeriodSeconds,
-    createdAt: world.now(),
-    deployments: [],
-    serviceDeployments: [],
-    events: [],
-    lbCursor: 0,
-  };
-  // Stop the tasks of an earlier seed of the same service before replacing it.
-  const previous = store.service(cluster, serviceName);
-  if (previous)
-    for (const t of store.tasksOf(previous))
-      if (t.lastStatus !== 'STOPPED') world.ecs.stopTask(t, 'UserInitiated', 'reseeded');
-  store.services.set(`${cluster.clusterName}/${serviceName}`, service);
-  world.ecs.seedSteady(service, pushed.digest);
+  const image = { uri: repo.repositoryUri, digest: pushed.digest };
+  const target = { spec, cluster, initialSha, desiredCount, image };
+  for (const s of [{ service: spec.service, taskDefinition: spec.taskDefinition }, ...spec.others]) {
+    seedService(world, target, s.service, s.taskDefinition);
+  }
 
   const dbId = spec.database.identifier;
   const secret = world.secrets.forDatabase(dbId, region, account, world.now());
@@ -182,7 +130,9 @@ async function seedEnvironment(
   const descriptor: SeededDescriptor = {
     ...spec.descriptor,
     repository: { ...spec.descriptor.repository, uri: repo.repositoryUri },
-    services: spec.descriptor.services.map((s) => ({ ...s, baseUrl: `${world.endpoint}/_lb/${s.name}` })),
+    services: spec.descriptor.services.map((s) =>
+      s.baseUrl ? { ...s, baseUrl: `${world.endpoint}/_lb/${s.name}` } : s,
+    ),
   };
   world.ssm.put({
     Name: `/ferry/${app}/${env}/descriptor`,
@@ -194,6 +144,104 @@ async function seedEnvironment(
     Tier: 'Standard',
   });
   return descriptor;
+}
+
+/** One service with its task family, running the seeded image steadily (the web service, or a worker). */
+function seedService(
+  world: World,
+  t: {
+    spec: StackWorld;
+    cluster: NonNullable<ReturnType<World['ecs']['store']['cluster']>>;
+    initialSha: string;
+    desiredCount: number;
+    image: { uri: string; digest: string };
+  },
+  settings: ServiceSettings,
+  taskDefinition: TaskDefinitionSettings,
+): void {
+  const { spec, cluster } = t;
+  const { account, region } = spec;
+  const store = world.ecs.store;
+  const serviceName = settings.name;
+  const containerName = settings.loadBalancers[0]?.containerName ?? serviceContainer(spec, serviceName);
+  const family = taskDefinition.family;
+  const revisions = store.families.get(family) ?? [];
+  const revision = (revisions.at(-1)?.revision ?? 0) + 1;
+  const tdArn = `arn:aws:ecs:${region}:${account}:task-definition/${family}:${revision}`;
+  const { containerDefinitions, ...registered } = taskDefinition;
+  const containers = withImage(
+    containerDefinitions,
+    containerName,
+    `${t.image.uri}@${t.image.digest}`,
+    t.initialSha,
+  );
+  revisions.push({
+    registered: { ...registered, containerDefinitions: containers },
+    taskDefinitionArn: tdArn,
+    family,
+    revision,
+    containerDefinitions: containers,
+    networkMode: taskDefinition.networkMode,
+    status: 'ACTIVE',
+    registeredAt: world.now(),
+    registeredBy: `arn:aws:iam::${account}:role/pulumi`,
+  });
+  store.families.set(family, revisions);
+  store.tags.set(tdArn, [
+    { key: 'ferry:sha', value: t.initialSha },
+    { key: 'ferry:digest', value: t.image.digest },
+  ]);
+
+  const network = spec.descriptor.network;
+  // The stacks' deployment alarms watch the load balancer: a worker has none.
+  const behindLoadBalancer = settings.loadBalancers.length > 0;
+  const service: Service = {
+    serviceArn: `arn:aws:ecs:${region}:${account}:service/${cluster.clusterName}/${serviceName}`,
+    serviceName,
+    cluster,
+    desiredCount: t.desiredCount ?? settings.desiredCount,
+    taskDefinition: tdArn,
+    deploymentConfiguration: {
+      minimumHealthyPercent: settings.minimumHealthyPercent,
+      maximumPercent: settings.maximumPercent,
+      deploymentCircuitBreaker: settings.circuitBreaker,
+      ...(behindLoadBalancer
+        ? {
+            alarms: {
+              alarmNames: seedAlarms(world, spec.repository.name, region, account),
+              enable: true,
+              rollback: true,
+            },
+          }
+        : {}),
+    },
+    loadBalancers: settings.loadBalancers,
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: network.subnets,
+        securityGroups: network.securityGroups,
+        assignPublicIp: network.assignPublicIp ? 'ENABLED' : 'DISABLED',
+      },
+    },
+    healthCheckGracePeriodSeconds: settings.healthCheckGracePeriodSeconds,
+    createdAt: world.now(),
+    deployments: [],
+    serviceDeployments: [],
+    events: [],
+    lbCursor: 0,
+  };
+  // Stop the tasks of an earlier seed of the same service before replacing it.
+  const previous = store.service(cluster, serviceName);
+  if (previous)
+    for (const task of store.tasksOf(previous))
+      if (task.lastStatus !== 'STOPPED') world.ecs.stopTask(task, 'UserInitiated', 'reseeded');
+  store.services.set(`${cluster.clusterName}/${serviceName}`, service);
+  world.ecs.seedSteady(service, t.image.digest);
+}
+
+/** The container the descriptor names for a service. */
+function serviceContainer(spec: StackWorld, serviceName: string): string {
+  return spec.descriptor.services.find((s) => s.name === serviceName)?.container ?? 'web';
 }
 
 /** The stacks' deployment alarms (`<app>-<env>-target-5xx`, ...), all OK. */
@@ -231,10 +279,12 @@ export async function seedApp(
       environment: env,
       account: accountFor(env),
       region: req.region,
-      config:
-        req.operatorPrincipals.length > 0
+      config: {
+        ...(req.operatorPrincipals.length > 0
           ? { 'ferry-stacks:operatorPrincipals': req.operatorPrincipals.join(',') }
-          : {},
+          : {}),
+        ...(req.worker ? { 'ferry-stacks:worker': 'true' } : {}),
+      },
     });
     descriptors[env] = await seedEnvironment(world, req, spec);
   }

@@ -29,6 +29,8 @@ export interface DeployScope {
   clusterName: string;
   serviceName: string;
   taskDefinitionFamily: string;
+  /** Services ferry releases next to `serviceName` (a worker), each with its own task family. */
+  otherServices?: { serviceName: string; taskDefinitionFamily: string }[];
   executionRoleArn: string;
   taskRoleArn: string;
   databaseArn: string;
@@ -184,8 +186,11 @@ export function deployRoleArnOf(s: Pick<DeployScope, 'partition' | 'accountId'>,
 export function deployPolicy(s: DeployScope): PolicyDocument {
   const ecs = `arn:${s.partition}:ecs:${s.region}:${s.accountId}`;
   const clusterArn = `${ecs}:cluster/${s.clusterName}`;
-  const serviceArn = `${ecs}:service/${s.clusterName}/${s.serviceName}`;
   const familyArn = `${ecs}:task-definition/${s.taskDefinitionFamily}:*`;
+  const others = s.otherServices ?? [];
+  const familyArns = [familyArn, ...others.map((o) => `${ecs}:task-definition/${o.taskDefinitionFamily}:*`)];
+  const serviceNames = [s.serviceName, ...others.map((o) => o.serviceName)];
+  const serviceArns = serviceNames.map((n) => `${ecs}:service/${s.clusterName}/${n}`);
   const taskArns = `${ecs}:task/${s.clusterName}/*`;
   const snapshots = snapshotArnPattern(s);
   const onCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
@@ -206,19 +211,19 @@ export function deployPolicy(s: DeployScope): PolicyDocument {
       ],
       [s.repositoryArn],
     ),
-    // The revision is registered in the environment's own family (its ARN is the resource), tags included.
-    statement('EcsTaskDefinitions', ['ecs:RegisterTaskDefinition', 'ecs:ListTagsForResource'], [familyArn]),
+    // The revision is registered in each service's own family (its ARN is the resource), tags included.
+    statement('EcsTaskDefinitions', ['ecs:RegisterTaskDefinition', 'ecs:ListTagsForResource'], familyArns),
     // DescribeTaskDefinition has no resource type: AWS only accepts "*".
     statement('EcsDescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']),
-    statement('EcsTagOnCreate', ['ecs:TagResource'], [familyArn, taskArns], {
+    statement('EcsTagOnCreate', ['ecs:TagResource'], [...familyArns, taskArns], {
       StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'RunTask'] },
     }),
-    statement('EcsService', ['ecs:DescribeServices', 'ecs:UpdateService'], [serviceArn]),
+    statement('EcsService', ['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns),
     // AWS authorizes DescribeServiceDeployments on the service AND on its service deployments.
     statement(
       'EcsServiceDeployments',
       ['ecs:DescribeServiceDeployments'],
-      [serviceArn, `${ecs}:service-deployment/${s.clusterName}/${s.serviceName}/*`],
+      [...serviceArns, ...serviceNames.map((n) => `${ecs}:service-deployment/${s.clusterName}/${n}/*`)],
     ),
     statement('EcsRunMigrations', ['ecs:RunTask'], [familyArn], onCluster),
     statement('EcsTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], [taskArns]),

@@ -21,6 +21,8 @@ export interface DescriptorInputs {
   taskDefinitionFamily: string;
   subnetIds: string[];
   securityGroupIds: string[];
+  /** The worker service (no load balancer), when the stack runs one. */
+  worker?: { serviceName: string; containerName: string; taskDefinitionFamily: string };
 }
 
 export function descriptorParameterName(app: string, environment: string): string {
@@ -42,6 +44,16 @@ export function buildDescriptor(d: DescriptorInputs): EnvironmentDescriptor {
         baseUrl: d.baseUrl,
         targetGroupArn: d.targetGroupArn,
       },
+      // No baseUrl: ferry judges the worker by its ECS deployment.
+      ...(d.worker
+        ? [
+            {
+              name: d.worker.serviceName,
+              container: d.worker.containerName,
+              taskDefinitionFamily: d.worker.taskDefinitionFamily,
+            },
+          ]
+        : []),
     ],
     repository: { name: d.repositoryName, uri: d.repositoryUrl },
     database: { identifier: d.databaseIdentifier, kind: 'instance' },

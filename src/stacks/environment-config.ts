@@ -2,8 +2,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { FerryEnvironmentArgs } from './environment.ts';
 
-// `list`: a comma-separated string, since stack config files hold scalars only.
-type Kind = 'string' | 'number' | 'boolean' | 'list';
+// `list`: a comma-separated string, since stack config files hold scalars only; `object`: JSON in a string.
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'object';
 const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Kind> = {
   production: 'boolean',
   githubOidcProvider: 'string',
@@ -27,6 +27,9 @@ const OPTIONAL_KEYS: Record<Exclude<keyof FerryEnvironmentArgs, RequiredKey>, Ki
   containerInsights: 'boolean',
   alarm5xxThreshold: 'number',
   protectService: 'boolean',
+  worker: 'boolean',
+  workerCommand: 'object',
+  workerDesiredCount: 'number',
   certificateArn: 'string',
   domainName: 'string',
   keepReleases: 'number',
@@ -73,7 +76,9 @@ export function environmentArgsFromConfig(
                 ?.split(',')
                 .map((p) => p.trim())
                 .filter(Boolean)
-            : config.get(key);
+            : kind === 'object'
+              ? config.getObject(key)
+              : config.get(key);
     if (value !== undefined) args[key] = value;
   }
   return args as unknown as FerryEnvironmentArgs;

@@ -83,6 +83,16 @@ export interface FerryEnvironmentArgs {
    * revision, silently reverting ferry's release. @default true
    */
   protectService?: boolean;
+  /**
+   * Also run a worker service `<app>-<env>-worker`: the same image and roles, its own task
+   * family, no load balancer (its health is its ECS deployment). ferry releases it with the web one.
+   * @default false
+   */
+  worker?: boolean;
+  /** The worker's command, replacing the image's CMD, such as `["node", "worker.js"]`. @default the image's CMD */
+  workerCommand?: string[];
+  /** Worker tasks. @default 1 */
+  workerDesiredCount?: number;
   /** ACM certificate: HTTPS on 443, HTTP redirected. */
   certificateArn?: string;
   /** Required with `certificateArn`: the name ferry checks health at. */
@@ -253,8 +263,20 @@ export class FerryEnvironment {
       containerInsights: args.containerInsights ?? production,
       alarm5xxThreshold: args.alarm5xxThreshold,
       protect: args.protectService,
+      ...(args.worker
+        ? {
+            worker: {
+              ...(args.workerCommand ? { command: args.workerCommand } : {}),
+              ...(args.workerDesiredCount !== undefined ? { desiredCount: args.workerDesiredCount } : {}),
+            },
+          }
+        : {}),
       tags,
     });
+    const worker = service.worker;
+    const workerOutputs = worker
+      ? pulumi.output({ serviceName: worker.serviceName, taskDefinitionFamily: worker.taskDefinitionFamily })
+      : undefined;
 
     const github = {
       repository: args.githubRepository,
@@ -275,6 +297,7 @@ export class FerryEnvironment {
         clusterName: service.clusterName,
         serviceName: service.serviceName,
         taskDefinitionFamily: service.taskDefinitionFamily,
+        otherServices: workerOutputs ? [workerOutputs] : [],
       })
       .apply((scope) => ({ ...scope, app, environment }));
 
@@ -330,13 +353,15 @@ export class FerryEnvironment {
           taskDefinitionFamily: service.taskDefinitionFamily,
           subnetIds: network.privateSubnetIds,
           tasksSecurityGroupId: firewall.tasksSecurityGroupId,
+          worker: workerOutputs,
         })
-        .apply(({ tasksSecurityGroupId, ...outputs }) => ({
+        .apply(({ tasksSecurityGroupId, worker: w, ...outputs }) => ({
           ...outputs,
           app,
           environment,
           containerName: service.containerName,
           securityGroupIds: [tasksSecurityGroupId],
+          ...(w && worker ? { worker: { ...w, containerName: worker.containerName } } : {}),
         })),
       tags,
     });

@@ -27,6 +27,7 @@ export type PromoteSourceScope = Pick<
   | 'clusterName'
   | 'serviceName'
   | 'taskDefinitionFamily'
+  | 'otherServices'
 >;
 
 export interface PromoteSourceAccessArgs {
@@ -91,6 +92,11 @@ export function promoteSourceSubjects(github: GithubRepository, targetEnvironmen
  */
 export function promoteSourcePolicy(s: PromoteSourceScope): PolicyDocument {
   const ecs = `arn:${s.partition}:ecs:${s.region}:${s.accountId}`;
+  // ferry promote checks every service of the source live, the worker's too.
+  const services = [
+    { serviceName: s.serviceName, taskDefinitionFamily: s.taskDefinitionFamily },
+    ...(s.otherServices ?? []),
+  ];
   return {
     Version: '2012-10-17',
     Statement: [
@@ -103,7 +109,7 @@ export function promoteSourcePolicy(s: PromoteSourceScope): PolicyDocument {
       statement(
         'EcsReadService',
         ['ecs:DescribeServices'],
-        [`${ecs}:service/${s.clusterName}/${s.serviceName}`],
+        services.map((o) => `${ecs}:service/${s.clusterName}/${o.serviceName}`),
       ),
       // DescribeTaskDefinition has no resource type: AWS only accepts "*".
       statement('EcsReadTaskDefinition', ['ecs:DescribeTaskDefinition'], ['*']),
@@ -111,7 +117,7 @@ export function promoteSourcePolicy(s: PromoteSourceScope): PolicyDocument {
       statement(
         'EcsReadTaskDefinitionTags',
         ['ecs:ListTagsForResource'],
-        [`${ecs}:task-definition/${s.taskDefinitionFamily}:*`],
+        services.map((o) => `${ecs}:task-definition/${o.taskDefinitionFamily}:*`),
       ),
       statement(
         'FerryStateRead',

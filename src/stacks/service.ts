@@ -125,6 +125,12 @@ export interface ServiceArgs {
    */
   alarm5xxThreshold?: number;
   /**
+   * A worker service next to the web one: the same image and roles, its own task family
+   * and service, no load balancer (its health is its ECS deployment). ferry releases both.
+   * @default undefined (no worker)
+   */
+  worker?: WorkerArgs;
+  /**
    * Protect the ECS service from deletion and replacement. A new `name`, `cluster`
    * or `launchType` forces a new service, created with the task definition the
    * stack knows (its bootstrap revision; `ignoreChanges` keeps that one, not
@@ -140,8 +146,29 @@ export interface ServiceArgs {
   tags?: Record<string, string>;
 }
 
-export type NormalizedServiceArgs = Required<Omit<ServiceArgs, 'dependsOn'>> & {
+export interface WorkerArgs {
+  /**
+   * The worker's command, replacing the image's CMD, e.g. `["node", "worker.js"]`.
+   * @default the image's own CMD
+   */
+  command?: string[];
+  /**
+   * Worker tasks to run.
+   * @default 1
+   */
+  desiredCount?: number;
+  /**
+   * The worker container's name (the descriptor's `services[].container`).
+   * @default "worker"
+   */
+  containerName?: string;
+}
+
+export type NormalizedWorkerArgs = Required<Omit<WorkerArgs, 'command'>> & { command?: string[] };
+
+export type NormalizedServiceArgs = Required<Omit<ServiceArgs, 'dependsOn' | 'worker'>> & {
   dependsOn: pulumi.Resource[];
+  worker?: NormalizedWorkerArgs;
 };
 
 export function normalizeServiceArgs(args: ServiceArgs): NormalizedServiceArgs {
@@ -158,8 +185,10 @@ export function normalizeServiceArgs(args: ServiceArgs): NormalizedServiceArgs {
   if (!Number.isInteger(desiredCount) || desiredCount < 1) {
     throw new Error(`\`desiredCount\` must be a positive integer, got ${desiredCount}`);
   }
+  const worker = args.worker ? normalizeWorkerArgs(args.worker, args.containerName ?? 'web') : undefined;
   return {
     ...args,
+    ...(worker ? { worker } : { worker: undefined }),
     dependsOn: args.dependsOn ?? [],
     initialImage: args.initialImage ?? DEFAULT_INITIAL_IMAGE,
     containerName: args.containerName ?? 'web',
@@ -176,6 +205,26 @@ export function normalizeServiceArgs(args: ServiceArgs): NormalizedServiceArgs {
   };
 }
 
+export function normalizeWorkerArgs(args: WorkerArgs, webContainer: string): NormalizedWorkerArgs {
+  const desiredCount = args.desiredCount ?? 1;
+  if (!Number.isInteger(desiredCount) || desiredCount < 1) {
+    throw new Error(`\`worker.desiredCount\` must be a positive integer, got ${desiredCount}`);
+  }
+  const containerName = args.containerName ?? 'worker';
+  if (containerName === webContainer) {
+    throw new Error(
+      `\`worker.containerName\` must differ from the web container's, both are "${containerName}"`,
+    );
+  }
+  if (
+    args.command !== undefined &&
+    (args.command.length === 0 || args.command.some((c) => typeof c !== 'string'))
+  ) {
+    throw new Error('`worker.command` must be a non-empty array of strings, such as ["node", "worker.js"]');
+  }
+  return { desiredCount, containerName, ...(args.command ? { command: args.command } : {}) };
+}
+
 /** The value ECS resolves to the `password` key of the RDS-managed `{username, password}` secret. */
 export function passwordSecretRef(secretArn: string): string {
   return `${secretArn}:password::`;
@@ -184,7 +233,10 @@ export function passwordSecretRef(secretArn: string): string {
 export interface ContainerInputs {
   containerName: string;
   image: string;
-  containerPort: number;
+  /** The port the container serves; a worker serves none. */
+  containerPort?: number;
+  /** Replaces the image's CMD (a worker). */
+  command?: string[];
   appVersion: string;
   region: string;
   logGroupName: string;
@@ -201,10 +253,13 @@ export function containerDefinitions(c: ContainerInputs) {
       name: c.containerName,
       image: c.image,
       essential: true,
-      portMappings: [{ containerPort: c.containerPort, protocol: 'tcp' }],
+      ...(c.command ? { command: c.command } : {}),
+      ...(c.containerPort !== undefined
+        ? { portMappings: [{ containerPort: c.containerPort, protocol: 'tcp' }] }
+        : {}),
       environment: [
         { name: 'APP_VERSION', value: c.appVersion },
-        { name: 'PORT', value: String(c.containerPort) },
+        ...(c.containerPort !== undefined ? [{ name: 'PORT', value: String(c.containerPort) }] : []),
         { name: 'DATABASE_HOST', value: c.database.host },
         { name: 'DATABASE_PORT', value: String(c.database.port) },
         { name: 'DATABASE_NAME', value: c.database.name },
@@ -300,6 +355,12 @@ export class Service extends pulumi.ComponentResource {
   readonly executionRoleArn: pulumi.Output<string>;
   readonly taskRoleArn: pulumi.Output<string>;
   readonly logGroupArn: pulumi.Output<string>;
+  /** The worker's service, task family and container, when `worker` is set. */
+  readonly worker?: {
+    serviceName: pulumi.Output<string>;
+    taskDefinitionFamily: pulumi.Output<string>;
+    containerName: string;
+  };
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('ferry:stacks:Service', name, {}, opts);
@@ -313,6 +374,13 @@ export class Service extends pulumi.ComponentResource {
     this.executionRoleArn = created.executionRole.arn;
     this.taskRoleArn = created.taskRole.arn;
     this.logGroupArn = created.logGroup.arn;
+    if (created.worker && settings.worker) {
+      this.worker = {
+        serviceName: created.worker.service.name,
+        taskDefinitionFamily: created.worker.taskDefinition.family,
+        containerName: settings.worker.containerName,
+      };
+    }
     this.registerOutputs({ serviceName: this.serviceName });
   }
 }
@@ -442,7 +510,94 @@ function createService(args: NormalizedServiceArgs, parent: pulumi.Resource) {
       protect: args.protect,
     },
   );
-  return { cluster, logGroup, executionRole, taskRole, taskDefinition, service };
+  const worker = args.worker
+    ? createWorker(args, args.worker, { cluster, executionRole, executionPolicy, taskRole, web }, parent)
+    : undefined;
+  return { cluster, logGroup, executionRole, taskRole, taskDefinition, service, worker };
+}
+
+/**
+ * The worker: its own task family and service in the same cluster, with the same
+ * roles and log group, no load balancer and no ALB alarms. The circuit breaker
+ * (with rollback) judges its deployments; ferry releases it with the web service.
+ */
+function createWorker(
+  args: NormalizedServiceArgs,
+  worker: NormalizedWorkerArgs,
+  shared: {
+    cluster: aws.ecs.Cluster;
+    executionRole: aws.iam.Role;
+    executionPolicy: pulumi.Resource;
+    taskRole: aws.iam.Role;
+    web: string;
+  },
+  parent: pulumi.Resource,
+) {
+  const opts = { parent };
+  const name = `${args.name}-worker`;
+  const db = args.database;
+  const containers = pulumi
+    .all([args.region, db.host, db.port, db.secretArn])
+    .apply(([region, host, port, secretArn]) =>
+      JSON.stringify(
+        containerDefinitions({
+          containerName: worker.containerName,
+          image: args.initialImage,
+          ...(worker.command ? { command: worker.command } : {}),
+          appVersion: 'bootstrap',
+          region,
+          logGroupName: `/ecs/${shared.web}`,
+          database: { host, port, name: db.name, username: db.username, secretArn },
+        }),
+      ),
+    );
+  const taskDefinition = new aws.ecs.TaskDefinition(
+    name,
+    {
+      family: name,
+      cpu: String(args.cpu),
+      memory: String(args.memory),
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
+      executionRoleArn: shared.executionRole.arn,
+      taskRoleArn: shared.taskRole.arn,
+      containerDefinitions: containers,
+      // Old revisions are rollback targets: never deregister them.
+      skipDestroy: true,
+      tags: args.tags,
+    },
+    opts,
+  );
+  const { alarms: _alarms, ...rolling } = deploymentSettings<string>([]);
+  const service = new aws.ecs.Service(
+    name,
+    {
+      name,
+      cluster: shared.cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      desiredCount: worker.desiredCount,
+      launchType: 'FARGATE',
+      deploymentController: { type: 'ECS' },
+      ...rolling,
+      networkConfiguration: {
+        subnets: args.subnetIds,
+        securityGroups: [args.securityGroupId],
+        assignPublicIp: false,
+      },
+      propagateTags: 'SERVICE',
+      enableEcsManagedTags: true,
+      waitForSteadyState: false,
+      tags: args.tags,
+    },
+    {
+      ...opts,
+      dependsOn: [shared.executionPolicy],
+      ignoreChanges: [...SERVICE_IGNORE_CHANGES],
+      protect: args.protect,
+    },
+  );
+  return { taskDefinition, service };
 }
 
 /** The alarms that roll a deployment back: 5xx from the app or the ALB, and unhealthy targets. */

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { appDir, FAST, freshSha, isMutating, jsonLines, requestsFor, runFerry } from './helpers.ts';
 
@@ -80,7 +80,14 @@ describe('ferry promote (sandbox)', () => {
     const put = all.indexOf('PutImage');
     expect(lock).toBeGreaterThanOrEqual(0);
     expect(put).toBeGreaterThan(lock);
-    expect(put).toBeLessThan(all.indexOf('CreateDBSnapshot'));
+    expect(all.indexOf('CreateDBSnapshot')).toBeGreaterThan(lock);
+    expect(put).toBeLessThan(all.indexOf('RegisterTaskDefinition'));
+    // The copy and the snapshot run at the same time, each reported with its own timing.
+    const steps = jsonLines(run.stdout).filter((e) => e.type === 'step');
+    const at = (step: string, status: string) =>
+      steps.findIndex((e) => e.step === step && e.status === status);
+    expect(at('copy-image', 'start')).toBeLessThan(at('snapshot', 'done'));
+    expect(at('snapshot', 'start')).toBeLessThan(at('copy-image', 'done'));
     expect(ops).toContain('UpdateService');
     const register = (await requestsFor(sandbox, `${app}-production`)).find(
       (r) => r.operation === 'RegisterTaskDefinition',
@@ -137,5 +144,95 @@ describe('ferry promote (sandbox)', () => {
     expect(run.stderr).toContain(`deploy ${sha} to production`);
     expect((await sandbox.control.requests()).filter(isMutating)).toEqual([]);
     expect(await productionDigest(app, sha)).toBeUndefined();
+  });
+});
+
+describe('ferry promote: the live source gate, failures and the no-op (sandbox)', () => {
+  afterEach(async () => {
+    await sandbox.control.clearFaults();
+  });
+
+  it('exits 2 and changes nothing when staging fails its health checks now, saying what it saw', async () => {
+    const app = 'promosick';
+    const { sha, cwd } = await passedStaging(app);
+    await sandbox.control.setFaults({ unhealthy: [{ version: sha }] });
+    await sandbox.control.clearRequests();
+
+    const run = await runFerry(['promote', '--from', 'staging', '--to', 'production', '--json', ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(2);
+    const result = jsonLines(run.stdout).at(-1)!;
+    expect(result).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
+    expect(String(result.reason)).toContain(`staging is not healthy on ${sha.slice(0, 7)} right now`);
+    expect(String(result.reason)).toContain('HTTP 503');
+    expect(run.stderr).toContain(`${app}-staging-web runs ${sha.slice(0, 7)}, rollout COMPLETED`);
+    expect((await sandbox.control.requests()).filter(isMutating)).toEqual([]);
+    expect(await productionDigest(app, sha)).toBeUndefined();
+  });
+
+  it('exits 2 when staging no longer runs the SHA; --skip-source-check promotes anyway and the ledger says so', async () => {
+    const app = 'promoskip';
+    const { sha, digest, cwd } = await passedStaging(app);
+    const newer = freshSha();
+    await sandbox.control.pushImage(`${app}-staging`, newer);
+    const deployed = await runFerry(['deploy', 'staging', '--sha', newer, ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
+    expect(deployed.code, deployed.stderr).toBe(0);
+
+    const args = ['promote', '--from', 'staging', '--to', 'production', '--sha', sha, '--json', ...FAST];
+    const refused = await runFerry(args, { cwd, env: sandbox.env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(String(jsonLines(refused.stdout).at(-1)!.reason)).toContain(
+      `${app}-staging-web runs ${newer.slice(0, 7)}`,
+    );
+
+    const forced = await runFerry([...args, '--skip-source-check'], { cwd, env: sandbox.env });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await productionDigest(app, sha)).toBe(digest);
+    const history = await runFerry(['history', 'production', '--json'], { cwd, env: sandbox.env });
+    expect(JSON.stringify(jsonLines(history.stdout))).toContain(
+      '"promotion":{"from":"staging","sourceCheck":"skipped"}',
+    );
+  });
+
+  it('stops before the migration when the copy fails while the snapshot is taken, naming the snapshot (exit 1)', async () => {
+    const app = 'promobroken';
+    const { cwd } = await passedStaging(app);
+    await sandbox.control.setFaults({ errorRate: 1, faultOperations: ['PutImage'] });
+    await sandbox.control.clearRequests();
+
+    const run = await runFerry(['promote', '--from', 'staging', '--to', 'production', '--json', ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const result = jsonLines(run.stdout).at(-1)!;
+    expect(result).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(result.snapshotId).toMatch(/^ferry-production-[0-9a-f]{7}-\d{14}$/);
+    expect((result.next as string[]).join('\n')).toContain(String(result.snapshotId));
+    const ops = (await requestsFor(sandbox, `${app}-production`)).map((r) => r.operation);
+    expect(ops).toContain('CreateDBSnapshot');
+    expect(ops).not.toContain('RunTask');
+    expect(ops).not.toContain('UpdateService');
+  });
+
+  it('is a no-op that says so when production already runs what staging runs: exit 0, nothing copied or deployed', async () => {
+    const app = 'promotwice';
+    const { sha, cwd } = await passedStaging(app);
+    const args = ['promote', '--from', 'staging', '--to', 'production', '--json', ...FAST];
+    const first = await runFerry(args, { cwd, env: sandbox.env });
+    expect(first.code, first.stderr).toBe(0);
+    await sandbox.control.clearRequests();
+
+    const again = await runFerry(args, { cwd, env: sandbox.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(jsonLines(again.stdout).at(-1)).toMatchObject({ type: 'result', outcome: 'ok', exitCode: 0, sha });
+    expect(again.stderr).toContain(`production already runs ${sha.slice(0, 7)}`);
+    expect(again.stderr).toContain('nothing to promote');
+    expect((await sandbox.control.requests()).filter(isMutating)).toEqual([]);
   });
 });

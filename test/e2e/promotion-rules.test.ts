@@ -68,7 +68,7 @@ describe('production takes only what passed staging (sandbox)', () => {
     expect(JSON.parse(ledger!.value)).toMatchObject({ sha, outcome: 'deployed', skippedPromotion: true });
   });
 
-  it('never promotes a SHA older (by staging ledger order) than what production runs, unless --allow-older', async () => {
+  it('never promotes a SHA older (by staging ledger order) than what production runs, unless --allow-older (and --skip-source-check: staging runs the newer one)', async () => {
     const app = 'promoorder';
     const cwd = await seedBoth(app);
     const older = await deployStaging(app, cwd);
@@ -87,7 +87,14 @@ describe('production takes only what passed staging (sandbox)', () => {
     expect(refused.stderr).toContain(newer.slice(0, 7));
     expect(await mutatingCalls()).toEqual([]);
 
-    const allowed = await runFerry([...stale, '--allow-older'], { cwd, env: sandbox.env });
+    // Staging runs the newer release now, so its live check refuses the older one as well.
+    const unchecked = await runFerry([...stale, '--allow-older'], { cwd, env: sandbox.env });
+    expect(unchecked.code, unchecked.stderr).toBe(2);
+    expect(unchecked.stderr).toContain(`runs ${newer.slice(0, 7)}`);
+    const allowed = await runFerry([...stale, '--allow-older', '--skip-source-check'], {
+      cwd,
+      env: sandbox.env,
+    });
     expect(allowed.code, allowed.stderr).toBe(0);
   }, 90_000);
 });

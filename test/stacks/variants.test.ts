@@ -160,4 +160,47 @@ describe('stack config switches', () => {
     expect(run.outputs.descriptorParameter).toBe('/ferry/shop/prod-eu/descriptor');
     expect(run.outputs.promoteSourceRoleArn).toBeNull();
   });
+
+  it('runs no worker unless asked; with `worker` on, a worker service without a load balancer that ferry releases too', async () => {
+    const plain = await runStack('staging');
+    expect(plain.ofType('aws:ecs/service:Service')).toHaveLength(1);
+    expect(plain.outputs.descriptor.services).toHaveLength(1);
+
+    vi.resetModules();
+    const run = await runStack('staging', {
+      'ferry-stacks:worker': 'true',
+      'ferry-stacks:workerCommand': '["node","worker.js"]',
+      'ferry-stacks:workerDesiredCount': '2',
+    });
+    const worker = run.ofType('aws:ecs/service:Service').find((r) => r.name === 'shop-staging-worker');
+    expect(worker?.inputs).toMatchObject({
+      desiredCount: 2,
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+    });
+    expect(worker?.inputs.loadBalancers ?? []).toEqual([]);
+    expect(worker?.opts.ignoreChanges).toContain('taskDefinition');
+    const family = run
+      .ofType('aws:ecs/taskDefinition:TaskDefinition')
+      .find((r) => r.name === 'shop-staging-worker');
+    const [container] = JSON.parse(family?.inputs.containerDefinitions);
+    expect(container).toMatchObject({ name: 'worker', command: ['node', 'worker.js'] });
+    expect(container.portMappings).toBeUndefined();
+
+    expect(run.outputs.descriptor.services).toEqual([
+      expect.objectContaining({ name: 'shop-staging-web', container: 'web' }),
+      { name: 'shop-staging-worker', container: 'worker', taskDefinitionFamily: 'shop-staging-worker' },
+    ]);
+    const deploy = policyOf(run, 'shop-staging-deploy');
+    const update = deploy.Statement.find((s: { Sid: string }) => s.Sid === 'EcsService');
+    expect(update.Resource).toEqual([
+      'arn:aws:ecs:eu-west-1:111111111111:service/shop-staging/shop-staging-web',
+      'arn:aws:ecs:eu-west-1:111111111111:service/shop-staging/shop-staging-worker',
+    ]);
+    const reader = policyOf(run, 'shop-staging-promote-source');
+    expect(reader.Statement.find((s: { Sid: string }) => s.Sid === 'EcsReadService').Resource).toContain(
+      'arn:aws:ecs:eu-west-1:111111111111:service/shop-staging/shop-staging-worker',
+    );
+  });
 });

@@ -307,7 +307,10 @@ export class FakeEcs implements ContainerService {
     const s = this.services.get(name)!;
     this.updates.push({ service: name, taskDefinitionArn });
     for (const d of s.deployments) if (d.status === 'PRIMARY') d.status = 'ACTIVE';
-    const script = this.scripts.get(this.versionOf(taskDefinitionArn)) ?? { kind: 'complete' };
+    // A script keyed `<service>:<version>` applies to that service only.
+    const version = this.versionOf(taskDefinitionArn);
+    const script = this.scripts.get(`${name}:${version}`) ??
+      this.scripts.get(version) ?? { kind: 'complete' };
     const d = this.#deployment(taskDefinitionArn, s.desired, script, 'IN_PROGRESS', 0);
     s.deployments.unshift(d);
     return { deploymentId: d.id };

@@ -16,13 +16,16 @@ export interface PromoteOptions {
   from?: string;
   to?: string;
   sha?: string;
+  skipSourceCheck?: boolean;
   allowOlder?: boolean;
 }
 
 /**
- * `ferry promote --from staging --to production [--sha SHA]`: the exact image
- * that passed `--from` (by digest, from its ledger) is copied into `--to`'s
- * repository after the lock, then released there through the full runbook.
+ * `ferry promote --from staging --to production [--sha SHA] [--skip-source-check]`:
+ * the exact image that passed `--from` (by digest, from its ledger), and that
+ * `--from` runs healthily right now, is copied into `--to`'s repository after the
+ * lock, then released there through the full runbook. When `--to` already runs
+ * it, nothing happens.
  */
 export async function run(options: PromoteOptions, ctx: CliContext): Promise<number> {
   const from = envArgument([options.from], true)!;
@@ -106,7 +109,13 @@ export async function run(options: PromoteOptions, ctx: CliContext): Promise<num
       env: to,
       sha: choice.sha,
       descriptor: dst.descriptor,
-      promotion: { from, digest: choice.digest, copier },
+      promotion: {
+        from,
+        digest: choice.digest,
+        copier,
+        source: src,
+        ...(options.skipSourceCheck ? { skipSourceCheck: true } : {}),
+      },
     },
     async (reporter) => {
       reporter.emit({

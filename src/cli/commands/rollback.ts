@@ -1,4 +1,5 @@
 import { parseSha } from '../../config/sha.ts';
+import type { ServiceRevisions } from '../../pipeline/ledger.ts';
 import { findRollbackTarget } from '../../pipeline/rollback-target.ts';
 import { envArgument, loadSetup, openEnvironment, runReleaseCommand } from '../compose.ts';
 import type { CliContext } from '../context.ts';
@@ -23,6 +24,17 @@ export async function run(options: RollbackOptions, ctx: CliContext): Promise<nu
     env,
     sha: target.sha,
     descriptor,
-    rollbackTo: { digest: target.digest, taskDefinitionArn: target.taskDefinitionArn },
+    rollbackTo: {
+      digest: target.digest,
+      taskDefinitionArn: target.taskDefinitionArn,
+      // Every service returns to the revision it ran in that release.
+      ...(target.services ? { services: revisionsByService(target.services) } : {}),
+    },
   });
+}
+
+function revisionsByService(services: ServiceRevisions[]): Record<string, string> {
+  return Object.fromEntries(
+    services.flatMap((s) => (s.taskDefinitionArn ? [[s.name, s.taskDefinitionArn]] : [])),
+  );
 }

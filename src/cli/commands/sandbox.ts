@@ -7,6 +7,8 @@ export interface SandboxArgs {
   port?: string;
   seed?: string;
   timeScale?: string;
+  /** Seed a worker service (no load balancer) next to the web one. */
+  worker?: boolean;
   real?: boolean;
   args: string[];
 }
@@ -32,6 +34,7 @@ function parseTimeScale(raw: string | undefined): number | undefined {
 /** `ferry sandbox`: starts the simulated AWS, prints its endpoint, runs until SIGINT/SIGTERM. */
 export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const port = parsePort(args.port);
+  if (args.worker && args.seed === undefined) throw usageError('`--worker` needs `--seed <app>`');
   const timeScale = parseTimeScale(args.timeScale);
   if (args.seed !== undefined && !isValidName(args.seed)) {
     throw usageError(
@@ -52,7 +55,11 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
     const databases: string[] = [];
     let stagingAccount: string | undefined;
     if (args.seed) {
-      const { descriptors } = await sandbox.control.seed({ app: args.seed, region: ctx.globals.region });
+      const { descriptors } = await sandbox.control.seed({
+        app: args.seed,
+        region: ctx.globals.region,
+        ...(args.worker ? { worker: true } : {}),
+      });
       stagingAccount = descriptors.staging?.accountId;
       // Real mode: the seeded databases are real PostgreSQL clusters from the start.
       for (const d of Object.values(descriptors)) {

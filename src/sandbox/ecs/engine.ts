@@ -353,7 +353,7 @@ export class EcsEngine {
       task.exitCode = code;
       return;
     }
-    if (!task.real && this.#deps.faults.failsToStart(task.appVersion)) {
+    if (!task.real && this.#deps.faults.failsToStart(task.appVersion, task.serviceName)) {
       task.exitAt = now + CRASH_AFTER_MS;
       task.exitCode = 1;
     }
@@ -523,6 +523,8 @@ export class EcsEngine {
 
   #isServing(task: Task, service: Service): boolean {
     if (task.desiredStatus !== 'RUNNING' || task.lastStatus !== 'RUNNING') return false;
+    // A container that crashes on boot never reaches a steady RUNNING state, load balancer or not.
+    if (task.serviceName && task.exitAt !== undefined) return false;
     return service.loadBalancers.length === 0 || task.target?.state === 'healthy';
   }
 

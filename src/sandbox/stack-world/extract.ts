@@ -48,6 +48,56 @@ export interface StackWorld {
   };
   descriptor: Descriptor;
   roles: Role[];
+  /** Services next to the first, each with its own task family (the stacks' worker), when declared. */
+  others: { service: ServiceSettings; taskDefinition: TaskDefinitionSettings }[];
+}
+
+export type ServiceSettings = StackWorld['service'];
+export type TaskDefinitionSettings = StackWorld['taskDefinition'];
+
+function serviceSettings(service: Record<string, Json>): ServiceSettings {
+  return {
+    name: String(service.name),
+    desiredCount: Number(service.desiredCount ?? 1),
+    minimumHealthyPercent: Number(service.deploymentMinimumHealthyPercent ?? 100),
+    maximumPercent: Number(service.deploymentMaximumPercent ?? 200),
+    circuitBreaker: (service.deploymentCircuitBreaker as ServiceSettings['circuitBreaker']) ?? {
+      enable: false,
+      rollback: false,
+    },
+    ...(service.alarms ? { alarms: service.alarms as NonNullable<ServiceSettings['alarms']> } : {}),
+    healthCheckGracePeriodSeconds: Number(service.healthCheckGracePeriodSeconds ?? 0),
+    loadBalancers: ((service.loadBalancers as Record<string, Json>[] | undefined) ?? []).map((lb) => ({
+      targetGroupArn: String(lb.targetGroupArn),
+      containerName: String(lb.containerName),
+      containerPort: Number(lb.containerPort),
+    })),
+  };
+}
+
+function taskDefinitionSettings(td: Record<string, Json>): TaskDefinitionSettings {
+  return {
+    family: String(td.family),
+    cpu: String(td.cpu),
+    memory: String(td.memory),
+    networkMode: String(td.networkMode ?? 'awsvpc'),
+    requiresCompatibilities: (td.requiresCompatibilities as string[] | undefined) ?? ['FARGATE'],
+    executionRoleArn: String(td.executionRoleArn),
+    taskRoleArn: String(td.taskRoleArn),
+    containerDefinitions: parse<Record<string, Json>[]>(td.containerDefinitions as Json),
+  };
+}
+
+/** The services after the first one the descriptor lists, each with the task family it names. */
+function otherServices(resources: RecordedResource[], descriptor: Descriptor): StackWorld['others'] {
+  const declared = (type: string) => resources.filter((r) => r.custom && r.type === type);
+  return descriptor.services.slice(1).map((d) => {
+    const service = declared('aws:ecs/service:Service').find((r) => r.inputs.name === d.name);
+    const family = d.taskDefinitionFamily ?? descriptor.taskDefinitionFamily;
+    const td = declared('aws:ecs/taskDefinition:TaskDefinition').find((r) => r.inputs.family === family);
+    if (!service || !td) throw new Error(`the stacks declare no service or task family for ${d.name}`);
+    return { service: serviceSettings(service.inputs), taskDefinition: taskDefinitionSettings(td.inputs) };
+  });
 }
 
 function only(resources: RecordedResource[], type: string): RecordedResource {
@@ -86,8 +136,13 @@ function roles(resources: RecordedResource[], account: MockAccount): Role[] {
 export function extractStackWorld(snapshot: StackSnapshot, account: MockAccount): StackWorld {
   const { resources } = snapshot;
   const descriptor = parse<Descriptor>(snapshot.outputs.descriptor);
-  const service = only(resources, 'aws:ecs/service:Service').inputs;
-  const td = only(resources, 'aws:ecs/taskDefinition:TaskDefinition').inputs;
+  // The first service (behind the load balancer) and its family; a worker is one of the others.
+  const first = (type: string, name: string, key: string) => {
+    const found = resources.filter((r) => r.custom && r.type === type && r.inputs[key] === name);
+    return found.length === 1 ? found[0]! : only(resources, type);
+  };
+  const service = first('aws:ecs/service:Service', descriptor.services[0]!.name, 'name').inputs;
+  const td = first('aws:ecs/taskDefinition:TaskDefinition', descriptor.taskDefinitionFamily, 'family').inputs;
   const tg = only(resources, 'aws:lb/targetGroup:TargetGroup');
   const tgState = mockResourceState(tg.type, tg.name, tg.inputs, account).state;
   const repository = only(resources, 'aws:ecr/repository:Repository').inputs;
@@ -101,30 +156,8 @@ export function extractStackWorld(snapshot: StackSnapshot, account: MockAccount)
     account: account.accountId,
     region: account.region,
     cluster: { name: String(cluster.name) },
-    service: {
-      name: String(service.name),
-      desiredCount: Number(service.desiredCount ?? 1),
-      minimumHealthyPercent: Number(service.deploymentMinimumHealthyPercent ?? 100),
-      maximumPercent: Number(service.deploymentMaximumPercent ?? 200),
-      circuitBreaker: service.deploymentCircuitBreaker ?? { enable: false, rollback: false },
-      ...(service.alarms ? { alarms: service.alarms } : {}),
-      healthCheckGracePeriodSeconds: Number(service.healthCheckGracePeriodSeconds ?? 0),
-      loadBalancers: (service.loadBalancers ?? []).map((lb: Record<string, Json>) => ({
-        targetGroupArn: String(lb.targetGroupArn),
-        containerName: String(lb.containerName),
-        containerPort: Number(lb.containerPort),
-      })),
-    },
-    taskDefinition: {
-      family: String(td.family),
-      cpu: String(td.cpu),
-      memory: String(td.memory),
-      networkMode: String(td.networkMode ?? 'awsvpc'),
-      requiresCompatibilities: td.requiresCompatibilities ?? ['FARGATE'],
-      executionRoleArn: String(td.executionRoleArn),
-      taskRoleArn: String(td.taskRoleArn),
-      containerDefinitions: parse<Record<string, Json>[]>(td.containerDefinitions),
-    },
+    service: serviceSettings(service),
+    taskDefinition: taskDefinitionSettings(td),
     logGroup: {
       name: String(logGroup.name),
       ...(logGroup.retentionInDays ? { retentionInDays: Number(logGroup.retentionInDays) } : {}),
@@ -147,6 +180,7 @@ export function extractStackWorld(snapshot: StackSnapshot, account: MockAccount)
     },
     descriptor,
     roles: roles(resources, account),
+    others: otherServices(resources, descriptor),
   };
 }
 

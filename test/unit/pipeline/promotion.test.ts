@@ -22,7 +22,7 @@ function promotionFixture(copy: ImageCopier['copy']) {
 }
 
 describe('runRelease (promotion)', () => {
-  it('copies the source digest after taking the lock and before the snapshot, then deploys exactly that digest', async () => {
+  it('copies the source digest after taking the lock and before registering, then deploys exactly that digest', async () => {
     const { f, request, copies } = promotionFixture(async (digest, tag) => {
       f.registry.tags.set(`shop-staging:${tag}`, digest);
       return { detail: 'copied 2 blob(s)' };
@@ -33,12 +33,13 @@ describe('runRelease (promotion)', () => {
     expect(copies).toEqual([`${SOURCE_DIGEST} as ${NEW_SHA}`]);
     const at = (call: string) => f.log.indexOf(call);
     expect(at('SSM.PutParameter')).toBeLessThan(at('ECR.PutImage'));
-    expect(at('ECR.PutImage')).toBeLessThan(at('RDS.CreateDBSnapshot'));
+    expect(at('ECR.PutImage')).toBeLessThan(at('ECS.RegisterTaskDefinition'));
+    expect(at('RDS.CreateDBSnapshot')).toBeLessThan(at('ECS.RegisterTaskDefinition'));
     const registered = [...f.ecs.defs.values()].at(-1)!;
     expect(registered.containers[0]!.image).toMatch(new RegExp(`@${SOURCE_DIGEST}$`));
   });
 
-  it('fails without touching the service when the copy fails (exit 1), and releases the lock', async () => {
+  it('fails before the migration when the copy fails (exit 1), names the snapshot taken meanwhile, releases the lock', async () => {
     const { f, request } = promotionFixture(async () => {
       throw new Error('LayersNotFoundException: blob missing');
     });
@@ -47,8 +48,36 @@ describe('runRelease (promotion)', () => {
     expect(result).toMatchObject({ outcome: 'failed', exitCode: 1 });
     expect(result.reason).toContain('LayersNotFoundException');
     expect(f.ecs.updates).toEqual([]);
-    expect(f.log).not.toContain('RDS.CreateDBSnapshot');
+    expect(f.log).not.toContain('ECS.RunTask');
+    expect(f.log).not.toContain('ECS.RegisterTaskDefinition');
+    expect(result.snapshotId).toMatch(/^ferry-staging-bbbbbbb-/);
+    expect(result.next?.join('\n')).toContain(result.snapshotId!);
     expect(f.parameters.values.has('/ferry/shop/staging/lock')).toBe(false);
+  });
+
+  it('runs the copy and the snapshot at the same time, each with its own timing in the ledger', async () => {
+    const { f, request } = promotionFixture(async (digest, tag) => {
+      await f.deps.clock.sleep(40_000);
+      f.registry.tags.set(`shop-staging:${tag}`, digest);
+      return { detail: 'copied' };
+    });
+    const result = await runRelease(f.deps, request);
+
+    expect(result).toMatchObject({ outcome: 'deployed', exitCode: 0 });
+    const steps = f.events.filter((e) => e.type === 'step') as { step: string; status: string }[];
+    const at = (step: string, status: string) =>
+      steps.findIndex((e) => e.step === step && e.status === status);
+    // Both started before either finished.
+    expect(at('copy-image', 'start')).toBeLessThan(at('snapshot', 'done'));
+    expect(at('snapshot', 'start')).toBeLessThan(at('copy-image', 'done'));
+    const record = f.parameters.json('/ferry/shop/staging/releases') as {
+      steps: { name: string; ms: number }[];
+      promotion: unknown;
+    };
+    const ms = (name: string) => record.steps.find((s) => s.name === name)?.ms;
+    expect(ms('copy-image')).toBeGreaterThanOrEqual(40_000);
+    expect(ms('snapshot')).toBeGreaterThan(0);
+    expect(record.promotion).toEqual({ from: 'qa', sourceCheck: 'skipped' });
   });
 
   it('refuses to deploy when the copied tag does not carry the source digest', async () => {

@@ -48,11 +48,11 @@ describe('runRelease (deploy)', () => {
     ]);
   });
 
-  it('writes one ledger record with exactly the fields of docs/architecture.md', async () => {
+  it('writes one ledger record with the fields of docs/architecture.md, then each service revisions', async () => {
     const f = releaseFixture();
     await runRelease(f.deps, { ...f.request, actor: 'octocat' });
     const record = f.parameters.json(LEDGER) as Record<string, unknown>;
-    expect(Object.keys(record)).toEqual([
+    expect(Object.keys(record).slice(0, 10)).toEqual([
       'sha',
       'digest',
       'taskDefinitionArn',
@@ -63,7 +63,10 @@ describe('runRelease (deploy)', () => {
       'startedAt',
       'finishedAt',
       'steps',
-      'kind',
+    ]);
+    expect(Object.keys(record).slice(10)).toEqual(['kind', 'services']);
+    expect(record.services).toEqual([
+      { name: SERVICE, taskDefinitionArn: record.taskDefinitionArn, previousTaskDefinitionArn: f.oldArn },
     ]);
     expect(record).toMatchObject({
       kind: 'deploy',
@@ -368,5 +371,40 @@ describe('runRelease (lock)', () => {
     };
     await runRelease(f.deps, f.request);
     expect(JSON.parse(f.parameters.values.get(LOCK)!.value).runId).toBe('thief');
+  });
+});
+
+describe('runRelease (several services)', () => {
+  const ADMIN = 'shop-staging-admin';
+  const ADMIN_URL = 'http://lb.test/_lb/shop-staging-admin';
+
+  it('registers once for services sharing a family, updates all at once, and rolls every one back when one fails', async () => {
+    const f = releaseFixture({
+      descriptor: testDescriptor({
+        services: [
+          { name: SERVICE, container: 'web', baseUrl: 'http://lb.test/_lb/shop-staging-web' },
+          { name: ADMIN, container: 'web', baseUrl: ADMIN_URL },
+        ],
+      }),
+    });
+    f.http.services[ADMIN] = ADMIN_URL;
+    f.ecs.addService(ADMIN, f.oldArn);
+    f.ecs.scripts.set(`${ADMIN}:${NEW_SHA}`, { kind: 'breaker' });
+    const result = await runRelease(f.deps, f.request);
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', exitCode: 1 });
+    expect(f.log.filter((c) => c === 'ECS.RegisterTaskDefinition')).toHaveLength(1);
+    const registered = [...f.ecs.defs.values()].at(-1)!.arn;
+    expect(f.ecs.updates.slice(0, 2)).toEqual([
+      { service: SERVICE, taskDefinitionArn: registered },
+      { service: ADMIN, taskDefinitionArn: registered },
+    ]);
+    // The web service rolled out fine, yet goes back too.
+    expect(f.ecs.updates).toContainEqual({ service: SERVICE, taskDefinitionArn: f.oldArn });
+    const record = f.parameters.json(LEDGER) as { services: unknown[] };
+    expect(record.services).toEqual([
+      { name: SERVICE, taskDefinitionArn: registered, previousTaskDefinitionArn: f.oldArn },
+      { name: ADMIN, taskDefinitionArn: registered, previousTaskDefinitionArn: f.oldArn },
+    ]);
   });
 });
