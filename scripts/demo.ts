@@ -128,6 +128,9 @@ const expect = (code: number, wanted: number, meaning: string) => {
 try {
   say(`sandbox: AWS at ${sandbox.endpoint}, image registry at ${sandbox.registryHost}`);
   say('real mode: tasks are buildah containers, the load balancer probes them, databases are PostgreSQL');
+  process.stderr.write(
+    `containers, clusters and snapshots live in ${sandbox.real!.stateDir} until the end\n`,
+  );
   const [, base] = await timed('seed; node base image for the app', () =>
     Promise.all([sandbox.control.seed({ app: 'shop', desiredCount: 1 }), ensureNodeBase(storage)]),
   );
