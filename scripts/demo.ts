@@ -122,6 +122,7 @@ const storage = defaultBuildStorage();
 const built: string[] = [];
 const outcomes: boolean[] = [];
 const expect = (code: number, wanted: number, meaning: string) => {
+  checkInterrupted();
   say(`exit code ${code} (${wanted}: ${meaning})`);
   outcomes.push(code === wanted);
 };
@@ -134,6 +135,11 @@ try {
   const [, base] = await timed('seed; node base image for the app', () =>
     Promise.all([sandbox.control.seed({ app: 'shop', desiredCount: 1 }), ensureNodeBase(storage)]),
   );
+  // The seeded databases' PostgreSQL clusters start while the image builds, rather than on first use.
+  const databases = Promise.all(
+    ['shop-staging', 'shop-production'].map((id) => sandbox.real!.databaseUrl(id)),
+  );
+  databases.catch(() => undefined);
   await createApp(app, base);
   // ferry's buildah uses the same storage as ensureNodeBase (vfs needs no privileges, no daemon).
   const storageConf = join(dir, 'storage.conf');
@@ -176,6 +182,7 @@ try {
     0,
     'built and pushed',
   );
+  await timed('PostgreSQL clusters (rest of their start)', () => databases);
 
   say(`deploy ${short(good)} to staging: snapshot, real SQL migrations, roll out a container, verify`);
   expect(
