@@ -25,6 +25,8 @@ export interface BuildSpec {
   context: string;
   dockerfile: string;
   platform: string;
+  /** `--build-arg NAME=VALUE` for each, in this order. */
+  buildArgs?: Record<string, string>;
   /** The registry auth file (buildah, podman) or the directory holding config.json (docker). */
   auth: { file: string; dir: string };
   /** Where buildah and podman write the pushed manifest's digest. */
@@ -63,6 +65,7 @@ export function builderCommands(name: BuilderName, spec: BuildSpec): BuilderComm
     '-t',
     spec.image,
     ...revisionLabel(spec),
+    ...Object.entries(spec.buildArgs ?? {}).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
   ];
   const tls = spec.insecureRegistry ? ['--tls-verify=false'] : [];
   if (name === 'docker') {

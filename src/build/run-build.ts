@@ -27,6 +27,8 @@ export interface BuildRequest {
   context: string;
   dockerfile: string;
   platform: string;
+  /** The config's build.args. */
+  buildArgs?: Record<string, string>;
   builder?: BuilderName;
   dryRun: boolean;
 }
@@ -105,6 +107,7 @@ export async function runBuild(deps: BuildDeps, req: BuildRequest): Promise<Buil
           context: req.context,
           dockerfile: req.dockerfile,
           platform: req.platform,
+          ...(req.buildArgs ? { buildArgs: req.buildArgs } : {}),
           auth,
           digestFile: auth.digestFile,
           insecureRegistry: isLoopbackHost(host),

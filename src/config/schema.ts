@@ -69,6 +69,24 @@ export const ferryConfigSchema = z.strictObject({
         .string()
         .regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/)
         .default('linux/amd64'),
+      /**
+       * Build arguments (`--build-arg NAME=VALUE`) for the Dockerfile's ARGs, such as a base image.
+       * Kept in the config (and so in the commit) so that one commit always builds the same image.
+       */
+      args: z
+        .record(z.string(), z.string())
+        .superRefine((args, ctx) => {
+          for (const key of Object.keys(args)) {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [key],
+                message: 'name build args like Dockerfile ARGs: letters, digits and _, such as BASE',
+              });
+            }
+          }
+        })
+        .optional(),
     })
     .prefault({}),
   migrate: z

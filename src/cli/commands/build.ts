@@ -93,6 +93,7 @@ export async function run(
         context,
         dockerfile,
         platform,
+        ...(setup.config.build.args ? { buildArgs: setup.config.build.args } : {}),
         ...(builder ? { builder } : {}),
         dryRun: ctx.globals.dryRun,
       },

@@ -128,6 +128,29 @@ describe('the commands each builder runs', () => {
     expect(cmds.writesDigestFile).toBe(false);
   });
 
+  it('passes the build args to every builder, in order, after the label', () => {
+    const buildArgs = { BASE: 'localhost/ferry-example-node:24', BROKEN: 'health' };
+    const args = ['--build-arg', 'BASE=localhost/ferry-example-node:24', '--build-arg', 'BROKEN=health'];
+    expect(builderCommands('buildah', { ...spec, buildArgs }).build.args).toEqual([
+      'bud',
+      '--authfile',
+      spec.auth.file,
+      ...common,
+      ...label,
+      ...args,
+      '/src/app',
+    ]);
+    expect(builderCommands('podman', { ...spec, buildArgs }).build.args.slice(-5)).toEqual([
+      ...args,
+      '/src/app',
+    ]);
+    expect(builderCommands('docker', { ...spec, buildArgs }).build.args.slice(-5)).toEqual([
+      ...args,
+      '/src/app',
+    ]);
+    expect(builderCommands('docker', { ...spec, buildArgs }).push.args).toEqual(['push', spec.image]);
+  });
+
   it('turns TLS verification off only for a loopback registry, and only on push', () => {
     for (const name of ['buildah', 'podman'] as const) {
       expect(builderCommands(name, spec).push.args).not.toContain('--tls-verify=false');

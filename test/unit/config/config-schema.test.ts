@@ -78,6 +78,14 @@ describe('ferry.config.json', () => {
     expect(err.message).toMatch(/and 4 more problems/);
   });
 
+  it('takes build args by their Dockerfile ARG names and rejects a name that cannot be one', () => {
+    const config = parseConfig({ ...minimal, build: { args: { BASE: 'localhost/node:24', BROKEN: '' } } });
+    expect(config.build.args).toEqual({ BASE: 'localhost/node:24', BROKEN: '' });
+    const err = failure(() => parseConfig({ ...minimal, build: { args: { 'BASE IMAGE': 'x' } } }));
+    expect(err.exitCode).toBe(2);
+    expect([err.message, ...err.hints].join('\n')).toContain('name build args like Dockerfile ARGs');
+  });
+
   it('rejects a migrate command given as a string, saying how to write it', () => {
     const err = failure(() => parseConfig({ ...minimal, migrate: { command: 'npm run migrate' } }));
     expect(err.message).toContain('migrate.command');
