@@ -1,40 +1,27 @@
-// `ferry preview --comment` in a pull request: one comment per environment, found again by its
-// hidden marker and updated; never for a fork's pull request. Against a local fake of GitHub.
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
+import { type StacksRepo, stacksRepo } from '../support/stacks-repo.ts';
 import { runFerry } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const _ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PATH = process.env.PATH ?? '';
 const TOKEN = 'ghs_previewTokenNeverPrinted';
 
 let repo: string;
 let github: FakeGitHub;
-const git = (...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=ferry-test', '-c', 'user.email=test@example.com', ...args], {
-    cwd: repo,
-    env: { PATH, HOME: repo },
-    stdio: 'pipe',
-  });
+let stacks: StacksRepo;
+const _git = (...args: string[]) => stacks.git(...args);
 
 beforeAll(async () => {
-  repo = mkdtempSync(join(tmpdir(), 'ferry-preview-comment-'));
-  cpSync(join(ROOT, 'stacks'), join(repo, 'stacks'), { recursive: true });
-  cpSync(join(ROOT, 'src', 'stacks'), join(repo, 'src', 'stacks'), { recursive: true });
-  cpSync(join(ROOT, 'src', 'config'), join(repo, 'src', 'config'), { recursive: true });
-  writeFileSync(join(repo, 'package.json'), '{ "type": "module", "private": true }\n');
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'stacks');
+  stacks = stacksRepo('ferry-preview-comment-');
+  repo = stacks.dir;
   github = await startFakeGitHub();
 });
 afterAll(async () => {
-  rmSync(repo, { recursive: true, force: true });
+  stacks?.remove();
   await github?.close();
 });
 beforeEach(() => {

@@ -1,36 +1,26 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StacksRepo, stacksRepo } from '../support/stacks-repo.ts';
 import { jsonLines, runFerry } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const _ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PATH = process.env.PATH ?? '';
 
 /** A throwaway git repository holding a committed copy of stacks/, src/stacks and src/config: never /work/main itself. */
 let repo: string;
 const stackFile = () => join(repo, 'stacks', 'Pulumi.staging.yaml');
-const git = (...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=ferry-test', '-c', 'user.email=test@example.com', ...args], {
-    cwd: repo,
-    env: { PATH, HOME: repo },
-    stdio: 'pipe',
-  });
+let stacks: StacksRepo;
+const _git = (...args: string[]) => stacks.git(...args);
 
 beforeAll(() => {
-  repo = mkdtempSync(join(tmpdir(), 'ferry-preview-e2e-'));
-  cpSync(join(ROOT, 'stacks'), join(repo, 'stacks'), { recursive: true });
-  cpSync(join(ROOT, 'src', 'stacks'), join(repo, 'src', 'stacks'), { recursive: true });
-  cpSync(join(ROOT, 'src', 'config'), join(repo, 'src', 'config'), { recursive: true });
-  writeFileSync(join(repo, 'package.json'), '{ "type": "module", "private": true }\n');
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'stacks');
+  stacks = stacksRepo('ferry-preview-e2e-');
+  repo = stacks.dir;
 });
 afterAll(() => {
-  rmSync(repo, { recursive: true, force: true });
+  stacks?.remove();
 });
 
 const ferry = (args: string[], env: Record<string, string> = {}) =>
