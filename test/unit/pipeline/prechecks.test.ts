@@ -53,13 +53,12 @@ describe('expandShaPrefix', () => {
   it('refuses an ambiguous prefix naming at most five candidates', async () => {
     const f = releaseFixture();
     for (let i = 0; i < 7; i++) f.registry.push('shop-staging', `dd${i}${'0'.repeat(37)}`);
-    const err = await expandShaPrefix(f.ports, f.request.descriptor, f.request.config, 'staging', 'dd').catch(
-      (e: unknown) => e as Error & { exitCode: number },
-    );
-    expect(err.exitCode).toBe(2);
-    expect(err.message).toBe(
-      `--sha dd is ambiguous: it starts 7 SHAs in shop-staging and the staging ledger: ${[0, 1, 2, 3, 4].map((i) => `dd${i}${'0'.repeat(37)}`).join(', ')} and 2 more; give more characters, or the full SHA`,
-    );
+    await expect(
+      expandShaPrefix(f.ports, f.request.descriptor, f.request.config, 'staging', 'dd'),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: `--sha dd is ambiguous: it starts 7 SHAs in shop-staging and the staging ledger: ${[0, 1, 2, 3, 4].map((i) => `dd${i}${'0'.repeat(37)}`).join(', ')} and 2 more; give more characters, or the full SHA`,
+    });
   });
 
   it('takes an image tagged with the short SHA itself, and refuses an unknown one with a hint', async () => {

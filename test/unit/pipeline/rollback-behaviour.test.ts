@@ -27,7 +27,7 @@ function withServiceDeployments(
     return { ...s, currentServiceDeploymentArn: `sd|${primary.taskDefinitionArn}` };
   };
   const asked: string[] = [];
-  f.ecs.describeServiceDeployment = async (arn: string) => {
+  f.ports.ecs.describeServiceDeployment = async (arn: string) => {
     f.log.push('ECS.DescribeServiceDeployments');
     asked.push(arn);
     return { status: statusFor(arn.slice(3)), statusReason: 'tasks failed to start' };

@@ -56,9 +56,9 @@ describe('several services', () => {
     const f = twoServices();
     const get = f.http.get.bind(f.http);
     f.ports.http = {
-      get: async (url, ms) => {
-        const answer = await get(url, ms);
-        const body = 'body' in answer ? answer.body : '';
+      get: async (url) => {
+        const answer = await get(url);
+        const body = 'body' in answer ? (answer.body ?? '') : '';
         return url.startsWith(API_URL) && body.includes(NEW_SHA) ? { status: 503, body: '{}' } : answer;
       },
     };
