@@ -1,6 +1,11 @@
 /** The ledger: one record per release in the parameter's history, read newest first. */
 import { describe, expect, it } from 'vitest';
-import { type ReleaseRecord, readLedger, recordRelease } from '../../../src/pipeline/ledger.ts';
+import {
+  chooseRollbackTarget,
+  type ReleaseRecord,
+  readLedger,
+  recordRelease,
+} from '../../../src/pipeline/ledger.ts';
 import { FakeClock, FakeParameters, Faults } from '../../support/fakes.ts';
 
 const LEDGER = '/ferry/shop/staging/releases';
@@ -63,5 +68,37 @@ describe('the ledger', () => {
       ['1', 1],
     ]);
     expect(await readLedger(params, 'shop', 'production')).toEqual([]);
+  });
+});
+
+describe('chooseRollbackTarget', () => {
+  const entry = (sha: string, version: number, over: Partial<ReleaseRecord> = {}) => ({
+    ...record(sha, over),
+    version,
+  });
+
+  it('skips what runs now, by revision or by SHA', () => {
+    const entries = [
+      entry('3', 3, { taskDefinitionArn: 'td:3' }),
+      entry('2', 2, { taskDefinitionArn: 'td:2' }),
+      entry('1', 1),
+    ];
+    expect(chooseRollbackTarget(entries, { taskDefinitionArn: 'td:3' })).toEqual({ found: entries[1] });
+    expect(chooseRollbackTarget(entries, { sha: '3' })).toEqual({ found: entries[1] });
+    expect(chooseRollbackTarget(entries, { taskDefinitionArn: 'td:9', sha: '2' })).toEqual({
+      found: entries[0],
+    });
+    expect(chooseRollbackTarget(entries, {})).toEqual({ found: entries[0] });
+  });
+
+  it('prefers the exact SHA asked for over longer SHAs it starts, and names at most five when ambiguous', () => {
+    const shas = ['abc', 'abc1', 'abc2', 'abc3', 'abc4', 'abc5', 'abc6'];
+    const entries = shas.map((s, i) => entry(s, i + 1));
+    expect(chooseRollbackTarget(entries, {}, 'abc')).toEqual({ found: entries[0] });
+    expect(chooseRollbackTarget(entries, {}, 'abc6')).toEqual({ found: entries[6] });
+    expect(chooseRollbackTarget(entries.slice(1), {}, 'ab')).toEqual({
+      problem:
+        '--to ab is ambiguous: it starts 6 released SHAs: abc1, abc2, abc3, abc4, abc5; give more characters',
+    });
   });
 });
