@@ -10,8 +10,15 @@ export const MAX_TRANSIENT_FAILURES = 5;
 const MAX_BACKOFF_FACTOR = 8;
 
 const THROTTLE = /throttl|toomanyrequests|requestlimitexceeded|slowdown|ratelimit/i;
+// Whole names, case-sensitive: /ENOTFOUND/i would also match `ServiceNotFoundException`.
 const NETWORK =
-  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up|TimeoutError|RequestTimeout/i;
+  /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|TimeoutError|RequestTimeout(Exception)?)$/;
+/**
+ * AWS's answer, not a hiccup: asking again gets the same answer, so these surface
+ * at once with their cause, whatever HTTP status they came with.
+ */
+const ANSWER =
+  /AccessDenied|Unauthorized|AuthorizationError|Validation|InvalidParameter|NotFound|ClientException/;
 
 interface AwsLikeError {
   name?: string;
@@ -33,8 +40,21 @@ export function isTransient(err: unknown): boolean {
   if (isThrottle(err)) return true;
   const e = err as AwsLikeError | undefined;
   if (!e) return false;
+  if (isAnswer(e)) return false;
   const status = e.$metadata?.httpStatusCode ?? 0;
-  return e.$fault === 'server' || status >= 500 || NETWORK.test(`${e.name ?? ''} ${e.code ?? ''}`);
+  return (
+    e.$fault === 'server' ||
+    status >= 500 ||
+    NETWORK.test(e.name ?? '') ||
+    NETWORK.test(e.code ?? '') ||
+    /socket hang up/i.test(e instanceof Error ? e.message : '')
+  );
+}
+
+/** A denial, a validation error or a missing resource: AWS answered, and will answer the same again. */
+export function isAnswer(err: unknown): boolean {
+  const e = err as AwsLikeError | undefined;
+  return Boolean(e && (ANSWER.test(e.name ?? '') || ANSWER.test(e.code ?? '')));
 }
 
 /** Polling could not learn the state: too many transient errors in a row. */

@@ -7,7 +7,7 @@ import { type RecordKind, recordRelease } from './ledger.ts';
 import { acquireLock, describeHolder } from './lock.ts';
 import { lockParameter } from './names.ts';
 import type { Plan } from './plan.ts';
-import { describe } from './poll.ts';
+import { describe, isAnswer } from './poll.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
 
 /**
@@ -109,6 +109,18 @@ export async function surprise(deps: Deps, state: RunState, err: unknown): Promi
     return { ...common, outcome: 'aborted', exitCode: ExitCode.Interrupted, reason: 'interrupted', next };
   }
   const reason = describe(err);
+  // AWS refused (denied, invalid, not found) before anything ran: a fix to make, not a failed release.
+  if (!touched && isAnswer(err))
+    return {
+      ...common,
+      outcome: 'aborted',
+      exitCode: ExitCode.Usage,
+      reason: `${reason}; nothing was changed`,
+      next: [
+        ...next,
+        'fix the cause (the IAM policy of the role ferry runs as, or the descriptor) and run again',
+      ],
+    };
   if (!touched) return { ...common, outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason, next };
   return {
     ...common,
