@@ -56,18 +56,36 @@ const service = (deployments: DeploymentSnapshot[], name = SERVICE): ServiceSnap
   events: [{ id: 'ev-1', createdAt: at, message: 'steady' }],
 });
 
-const input = (over: Partial<PlanInput> = {}): PlanInput => ({
-  kind: 'deploy',
-  env: 'staging',
-  sha: NEW_SHA,
-  digest: NEW_DIGEST,
-  config: testConfig(),
-  descriptor: testDescriptor(),
-  latest: OLD,
-  services: [service([deployment()])],
-  now: at,
-  ...over,
-});
+/** One service of one family: the planner's per-family and per-service maps, written as single values. */
+interface OneServiceInput extends Omit<PlanInput, 'latest' | 'recorded' | 'previous' | 'previousFallback'> {
+  latest: TaskDefinitionSnapshot;
+  recorded?: TaskDefinitionSnapshot;
+  previous?: TaskDefinitionSnapshot;
+  previousFallback?: string;
+}
+
+const input = (over: Partial<OneServiceInput> = {}): PlanInput => {
+  const one: OneServiceInput = {
+    kind: 'deploy',
+    env: 'staging',
+    sha: NEW_SHA,
+    digest: NEW_DIGEST,
+    config: testConfig(),
+    descriptor: testDescriptor(),
+    latest: OLD,
+    services: [service([deployment()])],
+    now: at,
+    ...over,
+  };
+  const { latest, recorded, previous, previousFallback, ...rest } = one;
+  return {
+    ...rest,
+    latest: new Map([[latest.family, latest]]),
+    ...(recorded ? { recorded: new Map([[SERVICE, recorded]]) } : {}),
+    ...(previous ? { previous: new Map([[SERVICE, previous]]) } : {}),
+    ...(previousFallback ? { previousFallback: new Map([[SERVICE, previousFallback]]) } : {}),
+  };
+};
 
 describe('planRelease', () => {
   it('registers a revision from the latest one, pinned by digest, then snapshots and migrates', () => {
@@ -88,7 +106,16 @@ describe('planRelease', () => {
         name: SERVICE,
         container: 'web',
         baseUrl: BASE_URL,
+        family: 'shop-staging-web',
+        revision: {
+          kind: 'register',
+          baseArn: arn(1),
+          baseImage: OLD.containers[0]!.image,
+          container: 'web',
+          image: `${REPO_URI}@${NEW_DIGEST}`,
+        },
         previousTaskDefinitionArn: arn(1),
+        previousSha: OLD_SHA,
         converged: false,
         knownEventIds: ['ev-1'],
       },
