@@ -138,6 +138,18 @@ async function checkCredentials(
   }
 }
 
+/** The fix for a descriptor ferry could not use: a missing one is the stack's to write, a mismatch is not. */
+function descriptorFix(err: unknown, req: DoctorRequest): string {
+  const message = err instanceof Error ? err.message : '';
+  if (/region is \S+, but ferry works in/.test(message)) {
+    return "use the descriptor's region: set `region` in ferry.config.json (or pass --region), or point --descriptor at this region's environment";
+  }
+  if (/repository\.uri/.test(message)) {
+    return "fix the descriptor's `repository.uri`: ECR of the descriptor's own account and region (`<account>.dkr.ecr.<region>.amazonaws.com/<name>`)";
+  }
+  return `run \`pulumi up\` for the ${req.env} stack (it writes /ferry/${req.app}/${req.env}/descriptor), or pass --descriptor FILE`;
+}
+
 async function checkDescriptor(
   deps: DoctorDeps,
   req: DoctorRequest,
@@ -151,7 +163,7 @@ async function checkDescriptor(
         check: 'descriptor',
         status: 'fail',
         summary: isFerryError(err) ? err.message : describe(err),
-        fix: `run \`pulumi up\` for the ${req.env} stack (it writes /ferry/${req.app}/${req.env}/descriptor), or pass --descriptor FILE`,
+        fix: descriptorFix(err, req),
       },
     };
   }

@@ -116,6 +116,8 @@ describe('ferry doctor', () => {
     );
     expect(moved.code).toBe(2);
     expect(moved.stdout).toMatch(/^✖ descriptor: .*region is eu-west-1.* eu-central-1/m);
+    expect(moved.stdout).toMatch(/^ +fix: use the descriptor's region: set `region` in ferry.config.json/m);
+    expect(moved.stdout).not.toMatch(/fix: run `pulumi up`/);
   }, 60_000);
 
   it('names the role that refused, with the OIDC subject its trust policy must allow, and checks nothing else', async () => {
