@@ -10,15 +10,15 @@ import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } f
 import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
-import { isValidName, NAME_RULE } from '../config/names.ts';
+import { isValidName, NAME_RULE } from '../config/name-rule.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import { isFerryError, usageError } from '../errors.ts';
 import { checkMigrations } from '../migrations/check.ts';
 import { createGit } from '../migrations/git.ts';
 import type { Deps } from '../pipeline/context.ts';
-import { descriptorParameter } from '../pipeline/names.ts';
 import type { Ports } from '../pipeline/ports.ts';
 import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
+import { descriptorParameter } from '../pipeline/resource-names.ts';
 import { readServiceStatus } from '../pipeline/status.ts';
 import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import type { CliContext } from './context.ts';

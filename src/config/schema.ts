@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tryParseDuration } from './duration.ts';
-import { isValidName, NAME_RULE } from './names.ts';
+import { isValidName, NAME_RULE } from './name-rule.ts';
 
 const duration = z
   .string()

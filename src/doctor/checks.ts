@@ -11,7 +11,7 @@ import type { Descriptor } from '../config/schema.ts';
 import { isFerryError } from '../errors.ts';
 import { firingAlarmMessage, firingDeploymentAlarms } from '../pipeline/alarms.ts';
 import { describeHolder, isExpired, readLock } from '../pipeline/lock.ts';
-import { describe } from '../pipeline/poll.ts';
+import { errorText } from '../pipeline/poll.ts';
 import type { Ports, ServiceSnapshot } from '../pipeline/ports.ts';
 import { healthUrl } from '../pipeline/verify-release.ts';
 
@@ -128,7 +128,7 @@ async function checkCredentials(
       result: {
         check: 'credentials',
         status: 'fail',
-        summary: `cannot act as ${req.roleArn ?? 'the default credentials'}: ${isFerryError(err) ? err.message : describe(err)}`,
+        summary: `cannot act as ${req.roleArn ?? 'the default credentials'}: ${isFerryError(err) ? err.message : errorText(err)}`,
         fix: req.roleArn
           ? `the role's trust policy must allow this caller; a GitHub job deploying ${req.env} presents the subject ${req.githubSubject}, and the stacks' deploy role trusts exactly that subject`
           : 'set AWS credentials (AWS_PROFILE or keys), or roleArn for the environment in ferry.config.json',
@@ -162,7 +162,7 @@ async function checkDescriptor(
       result: {
         check: 'descriptor',
         status: 'fail',
-        summary: isFerryError(err) ? err.message : describe(err),
+        summary: isFerryError(err) ? err.message : errorText(err),
         fix: descriptorFix(err, req),
       },
     };
@@ -205,7 +205,7 @@ async function readService(
     try {
       snapshot = await deps.ports.ecs.describeService(d.cluster, s.name);
     } catch (err) {
-      problems.push(`${s.name}: ${isFerryError(err) ? err.message : describe(err)}`);
+      problems.push(`${s.name}: ${isFerryError(err) ? err.message : errorText(err)}`);
       continue;
     }
     first ??= snapshot;
@@ -318,7 +318,7 @@ async function checkAlarms(deps: DoctorDeps, d: Descriptor): Promise<CheckResult
     return {
       check: 'alarms',
       status: 'warn',
-      summary: `could not read the deployment alarms: ${describe(err)}`,
+      summary: `could not read the deployment alarms: ${errorText(err)}`,
       fix: "allow cloudwatch:DescribeAlarms on the service's deployment alarms",
     };
   }
@@ -332,7 +332,7 @@ async function checkRepository(deps: DoctorDeps, req: DoctorRequest, d: Descript
     repo = await deps.reader.repository(name);
   } catch (err) {
     return [
-      { check: 'repository', status: 'fail', summary: `reading ECR repository ${name}: ${describe(err)}` },
+      { check: 'repository', status: 'fail', summary: `reading ECR repository ${name}: ${errorText(err)}` },
     ];
   }
   if (!repo) {
@@ -369,7 +369,7 @@ async function checkRepository(deps: DoctorDeps, req: DoctorRequest, d: Descript
       image = await deps.ports.registry.findImageByTag(name, req.sha);
       if (!image) problem = `${name} has no image tagged ${req.sha}`;
     } catch (err) {
-      problem = `looking up ${name}:${req.sha}: ${isFerryError(err) ? err.message : describe(err)}`;
+      problem = `looking up ${name}:${req.sha}: ${isFerryError(err) ? err.message : errorText(err)}`;
     }
     results.push(
       image
@@ -416,7 +416,7 @@ async function checkDatabase(deps: DoctorDeps, req: DoctorRequest, d: Descriptor
           },
     );
   } catch (err) {
-    results.push({ check: 'database', status: 'fail', summary: `reading ${identifier}: ${describe(err)}` });
+    results.push({ check: 'database', status: 'fail', summary: `reading ${identifier}: ${errorText(err)}` });
   }
   try {
     const quota = await deps.reader.manualSnapshotQuota(kind);
@@ -450,7 +450,7 @@ async function checkDatabase(deps: DoctorDeps, req: DoctorRequest, d: Descriptor
     results.push({
       check: 'snapshot-quota',
       status: 'warn',
-      summary: `could not read the snapshot quota: ${describe(err)}`,
+      summary: `could not read the snapshot quota: ${errorText(err)}`,
       fix: 'allow rds:DescribeAccountAttributes (resource "*")',
     });
   }
@@ -496,6 +496,6 @@ async function checkLock(deps: DoctorDeps, req: DoctorRequest): Promise<CheckRes
         : `a release is running (or died): wait for it, or if it is dead run \`ferry lock release ${req.env}\``,
     };
   } catch (err) {
-    return { check: 'lock', status: 'fail', summary: `reading the lock: ${describe(err)}` };
+    return { check: 'lock', status: 'fail', summary: `reading the lock: ${errorText(err)}` };
   }
 }

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isValidName, NAME_RULE } from '../config/names.ts';
+import { isValidName, NAME_RULE } from '../config/name-rule.ts';
 import { FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';

@@ -4,6 +4,8 @@
  * back, so anything the previous version still needs must survive the
  * migration, and anything that locks a busy table stalls the running version.
  */
+
+import type { Statement, Token } from './sql.ts';
 import {
   findTopWord,
   hasWords,
@@ -13,8 +15,7 @@ import {
   readNames,
   skipWords,
   splitTopLevel,
-} from './names.ts';
-import type { Statement, Token } from './sql.ts';
+} from './sql-names.ts';
 
 export type Severity = 'danger' | 'warning';
 

@@ -5,7 +5,7 @@
  * UpdateService, and `ferry doctor` fails on it.
  */
 import { type Deps, warn } from './context.ts';
-import { describe } from './poll.ts';
+import { errorText } from './poll.ts';
 import type { AlarmState, Ports } from './ports.ts';
 
 export interface FiringAlarm {
@@ -43,6 +43,6 @@ export async function warnAboutFiringAlarms(deps: Deps, cluster: string, service
       warn(deps, firingAlarmMessage(firing));
     }
   } catch (err) {
-    warn(deps, `could not read the deployment alarms (${describe(err)}); rolling out anyway`);
+    warn(deps, `could not read the deployment alarms (${errorText(err)}); rolling out anyway`);
   }
 }

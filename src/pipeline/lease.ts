@@ -5,8 +5,8 @@
  */
 import { ExitCode, FerryError } from '../errors.ts';
 import { describeHolder, isExpired, type LockValue, parseLock, releaseLock } from './lock.ts';
-import { lockParameter } from './names.ts';
 import type { Clock, ParameterStore } from './ports.ts';
+import { lockParameter } from './resource-names.ts';
 
 /** Renewals per TTL: a couple of failed renewals in a row still leave time for the next one. */
 const RENEWALS_PER_TTL = 5;

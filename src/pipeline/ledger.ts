@@ -3,8 +3,8 @@
  * per release; GetParameterHistory is the history.
  */
 import type { Outcome, StepName } from './events.ts';
-import { ledgerParameter } from './names.ts';
 import type { ParameterStore } from './ports.ts';
+import { ledgerParameter } from './resource-names.ts';
 
 /** How a release came about. Records written before ferry kept it have no kind: read them as deploys. */
 export type RecordKind = 'deploy' | 'rollback' | 'promote';

@@ -19,8 +19,9 @@
  *   own clock passes the expiry: with clocks at most SKEW_MARGIN_MS apart, the
  *   holder has given the lock up before anyone may take it over.
  */
-import { lockParameter, takeoverClaimParameter } from './names.ts';
+
 import type { Clock, ParameterStore } from './ports.ts';
+import { lockParameter, takeoverClaimParameter } from './resource-names.ts';
 
 /** Clock skew between runners that the lock tolerates. */
 export const SKEW_MARGIN_MS = 2 * 60_000;

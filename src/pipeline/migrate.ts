@@ -4,9 +4,9 @@
  * its CloudWatch log lines streamed as they come.
  */
 import { type Deps, info, pollContext, warn } from './context.ts';
-import { migrationLogStream } from './names.ts';
-import { describe, isTransient, pollUntil, tolerant } from './poll.ts';
+import { errorText, isTransient, pollUntil, retryTransient } from './poll.ts';
 import type { ContainerSnapshot, TaskSnapshot } from './ports.ts';
+import { migrationLogStream } from './resource-names.ts';
 import { judgeMigration } from './verdicts.ts';
 
 export type MigrationResult =
@@ -62,7 +62,7 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
     });
   } catch (err) {
     if (deps.signal.aborted) throw err;
-    return { ok: false, reason: `RunTask failed: ${describe(err)}` };
+    return { ok: false, reason: `RunTask failed: ${errorText(err)}` };
   }
   info(deps, `migration task ${task.arn}: ${JSON.stringify(input.command)}`);
   const tail = logTail(deps, input, task.arn);
@@ -70,7 +70,9 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
   let stopped: TaskSnapshot | undefined;
   try {
     stopped = await pollUntil(poll, input.timeoutMs, async () => {
-      const now = await tolerant(poll, 'migration task', () => ecs.describeTask(input.cluster, task.arn));
+      const now = await retryTransient(poll, 'migration task', () =>
+        ecs.describeTask(input.cluster, task.arn),
+      );
       await tail.read();
       return now && now.lastStatus === 'STOPPED' ? now : undefined;
     });
@@ -102,7 +104,7 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
     return {
       ok: false,
       taskArn: task.arn,
-      reason: `lost track of the migration (${describe(err)}); ferry stopped it`,
+      reason: `lost track of the migration (${errorText(err)}); ferry stopped it`,
       stop,
     };
   }
@@ -141,8 +143,8 @@ async function stopAndWait(
     await ecs.stopTask(cluster, taskArn, `ferry: ${why}`);
     info(deps, `${why}: asked ECS to stop the migration task ${taskArn}`);
   } catch (err) {
-    detail = `StopTask failed: ${describe(err)}`;
-    warn(deps, `could not stop migration task ${taskArn}: ${describe(err)}`);
+    detail = `StopTask failed: ${errorText(err)}`;
+    warn(deps, `could not stop migration task ${taskArn}: ${errorText(err)}`);
   }
   while (deps.clock.now().getTime() < deadline) {
     const task = await ecs.describeTask(cluster, taskArn).catch(() => undefined);
@@ -178,7 +180,7 @@ function logTail(deps: Deps, input: MigrationInput, taskArn: string) {
         if (deps.signal.aborted) throw err;
         if (isTransient(err)) return;
         broken = true;
-        warn(deps, `cannot read the migration's logs (${logs.group} ${stream}): ${describe(err)}`);
+        warn(deps, `cannot read the migration's logs (${logs.group} ${stream}): ${errorText(err)}`);
       }
     },
   };

@@ -6,7 +6,7 @@
  */
 import type { Deps } from './context.ts';
 import { pollContext } from './context.ts';
-import { tolerant } from './poll.ts';
+import { retryTransient } from './poll.ts';
 import type { ServiceSnapshot, TaskSnapshot } from './ports.ts';
 import { FailedTaskLogs, isFailedTask } from './task-logs.ts';
 import { deploymentLine, isFailureMessage, mentionsTask } from './verdicts.ts';
@@ -80,7 +80,7 @@ export class ServiceObserver {
 
   async #stoppedTasks(): Promise<void> {
     const ecs = this.#deps.ports.ecs;
-    const tasks = await tolerant(pollContext(this.#deps), 'stopped tasks', () =>
+    const tasks = await retryTransient(pollContext(this.#deps), 'stopped tasks', () =>
       ecs.listStoppedTasks(this.#cluster, this.#service, this.#since),
     ).catch(() => []);
     const failed: TaskSnapshot[] = [];

@@ -6,7 +6,7 @@ import { ExitCode } from '../errors.ts';
 import type { Deps } from './context.ts';
 import { runMigration } from './migrate.ts';
 import type { Observers } from './observe.ts';
-import { describe } from './poll.ts';
+import { errorText } from './poll.ts';
 import type { TaskDefinitionSnapshot } from './ports.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
 import { restore } from './restore.ts';
@@ -39,7 +39,7 @@ export async function copyPhase(
     ({ detail } = await req.promotion.copier.copy(plan.digest, plan.sha, deps.signal));
   } catch (err) {
     if (deps.signal.aborted) throw err;
-    return fail(`copying ${plan.digest} from ${req.promotion.from} into ${repo}: ${describe(err)}`);
+    return fail(`copying ${plan.digest} from ${req.promotion.from} into ${repo}: ${errorText(err)}`);
   }
   const landed = await deps.ports.registry.findImageByTag(repo, plan.sha).catch(() => undefined);
   if (landed?.digest !== plan.digest) {

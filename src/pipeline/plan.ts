@@ -5,8 +5,8 @@
  */
 import { tryParseDuration } from '../config/duration.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
-import { snapshotName, TAG_DIGEST, TAG_SHA, VERSION_VARIABLE } from './names.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
+import { snapshotName, TAG_DIGEST, TAG_SHA, VERSION_VARIABLE } from './resource-names.ts';
 
 export type ReleaseKind = 'deploy' | 'rollback';
 

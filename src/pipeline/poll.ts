@@ -61,13 +61,13 @@ export function isAnswer(err: unknown): boolean {
 export class StateUnknownError extends Error {
   override readonly cause: unknown;
   constructor(what: string, cause: unknown) {
-    super(`${what}: ${MAX_TRANSIENT_FAILURES} AWS calls in a row failed (last: ${describe(cause)})`);
+    super(`${what}: ${MAX_TRANSIENT_FAILURES} AWS calls in a row failed (last: ${errorText(cause)})`);
     this.name = 'StateUnknownError';
     this.cause = cause;
   }
 }
 
-export function describe(err: unknown): string {
+export function errorText(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
@@ -82,7 +82,7 @@ export interface PollContext {
  * Calls `fn`, retrying transient errors after the poll interval (doubling while
  * throttled). Gives up with StateUnknownError after MAX_TRANSIENT_FAILURES in a row.
  */
-export async function tolerant<T>(ctx: PollContext, what: string, fn: () => Promise<T>): Promise<T> {
+export async function retryTransient<T>(ctx: PollContext, what: string, fn: () => Promise<T>): Promise<T> {
   let failures = 0;
   let factor = 1;
   for (;;) {

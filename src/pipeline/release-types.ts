@@ -54,7 +54,7 @@ export interface ReleaseResult {
   dryRun?: true;
 }
 
-/** Progress of one run: what has been changed so far decides the exit code of a surprise. */
+/** Progress of one run: what has been changed so far decides the exit code of an unplanned error. */
 export interface RunState {
   plan: Plan;
   steps: StepTimer;

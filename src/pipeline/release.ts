@@ -16,7 +16,7 @@ import { resolvePlan } from './resolve.ts';
 import { ensureRevisions } from './revision.ts';
 import { alreadyPromoted, sourceGate } from './source-gate.ts';
 import { verifyRelease } from './verify-release.ts';
-import { fence, finish, record, surprise, takeLock } from './wrap-up.ts';
+import { fence, finish, record, takeLock, unplannedErrorResult } from './wrap-up.ts';
 
 export type { ReleaseRequest, ReleaseResult } from './release-types.ts';
 
@@ -72,7 +72,7 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
   try {
     result = await carryOut(deps, req, state);
   } catch (err) {
-    result = await surprise(deps, state, err);
+    result = await unplannedErrorResult(deps, state, err);
   }
   await record(deps, req, state, result, actor, startedAt);
   await unlock(deps, req, state, lease);

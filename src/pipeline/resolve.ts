@@ -7,7 +7,7 @@ import { isFerryError, usageError } from '../errors.ts';
 import { type Deps, pollContext } from './context.ts';
 import { readLedger } from './ledger.ts';
 import { familyOf, type Plan, type PlanInput, planRelease, type ReleaseKind } from './plan.ts';
-import { describe, tolerant } from './poll.ts';
+import { errorText, retryTransient } from './poll.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
 import { noImageHint } from './sha-prefix.ts';
 
@@ -34,9 +34,9 @@ export async function resolvePlan(deps: Deps, input: ResolveInput): Promise<Plan
   const { descriptor, sha } = input;
   const poll = pollContext(deps);
   const read = <T>(what: string, fn: () => Promise<T>) =>
-    tolerant(poll, what, fn).catch((err: unknown) => {
+    retryTransient(poll, what, fn).catch((err: unknown) => {
       if (deps.signal.aborted || isFerryError(err)) throw err;
-      throw usageError(`${what}: ${describe(err)}`, 'nothing was changed');
+      throw usageError(`${what}: ${errorText(err)}`, 'nothing was changed');
     });
   const repo = descriptor.repository.name;
 

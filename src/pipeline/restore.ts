@@ -9,7 +9,7 @@ import { ExitCode } from '../errors.ts';
 import { type Deps, pollContext, type StepTimer, warn } from './context.ts';
 import type { Observers } from './observe.ts';
 import type { Plan, ServicePlan } from './plan.ts';
-import { describe, tolerant } from './poll.ts';
+import { errorText, retryTransient } from './poll.ts';
 import type { ReleaseResult } from './release-types.ts';
 import { type Failure, startRollout, waitForEcsRollback, watchRollout } from './rollout.ts';
 import { probeVersion } from './verify.ts';
@@ -97,9 +97,9 @@ async function checkUntouched(
   input: RestoreInput,
   service: ServicePlan,
 ): Promise<ServiceOutcome> {
-  const snapshot = await tolerant(pollContext(deps), `service ${service.name}`, () =>
+  const snapshot = await retryTransient(pollContext(deps), `service ${service.name}`, () =>
     deps.ports.ecs.describeService(input.plan.cluster, service.name),
-  ).catch((err: unknown) => describe(err));
+  ).catch((err: unknown) => errorText(err));
   if (typeof snapshot === 'string')
     return { service: service.name, ok: false, problem: `cannot read the service: ${snapshot}` };
   const primary = snapshot.deployments.find((d) => d.status === 'PRIMARY');

@@ -1,5 +1,5 @@
-import { TAG_ENV, TAG_MANAGED } from './names.ts';
 import type { DbSnapshot } from './ports.ts';
+import { TAG_ENV, TAG_MANAGED } from './resource-names.ts';
 
 /**
  * Which snapshots retention deletes: only ones ferry made for this environment

@@ -1,7 +1,7 @@
 import type { Deps } from './context.ts';
-import { TAG_DIGEST, TAG_SHA, VERSION_VARIABLE } from './names.ts';
 import type { Plan, RevisionTarget } from './plan.ts';
 import type { TaskDefinitionSnapshot } from './ports.ts';
+import { TAG_DIGEST, TAG_SHA, VERSION_VARIABLE } from './resource-names.ts';
 
 /**
  * The revision that runs the release: reused when it exists already (a re-run,

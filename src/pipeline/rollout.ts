@@ -6,7 +6,7 @@
 import { warnAboutFiringAlarms } from './alarms.ts';
 import { type Deps, pollContext, warn } from './context.ts';
 import type { Observers } from './observe.ts';
-import { describe, pollUntil, tolerant } from './poll.ts';
+import { errorText, pollUntil, retryTransient } from './poll.ts';
 import type { ServiceSnapshot } from './ports.ts';
 import { type EcsRollbackVerdict, isRolledBackStatus, judgeEcsRollback, judgeRollout } from './verdicts.ts';
 
@@ -52,10 +52,10 @@ export async function startRollout(
       if (applied) {
         warn(
           deps,
-          `${service}: UpdateService answered ${describe(r.reason)}, but ECS applied it: following deployment ${applied}`,
+          `${service}: UpdateService answered ${errorText(r.reason)}, but ECS applied it: following deployment ${applied}`,
         );
         started.push({ service, deploymentId: applied, targetArn });
-      } else errors.push({ service, reason: describe(r.reason) });
+      } else errors.push({ service, reason: errorText(r.reason) });
     }),
   );
   return { started, errors };
@@ -72,7 +72,7 @@ async function appliedDespiteError(
   service: string,
   targetArn: string,
 ): Promise<string | undefined> {
-  const snapshot = await tolerant(pollContext(deps), `service ${service}`, () =>
+  const snapshot = await retryTransient(pollContext(deps), `service ${service}`, () =>
     deps.ports.ecs.describeService(cluster, service),
   ).catch(() => undefined);
   const primary = snapshot?.deployments.find((d) => d.status === 'PRIMARY');
@@ -97,7 +97,7 @@ export async function watchRollout(
       const failures: Failure[] = [];
       await Promise.all(
         pending.map(async (t) => {
-          const snapshot = await tolerant(poll, `service ${t.service}`, () =>
+          const snapshot = await retryTransient(poll, `service ${t.service}`, () =>
             deps.ports.ecs.describeService(cluster, t.service),
           );
           await observers.get(t.service)!.observe(snapshot, t.deploymentId);
@@ -129,7 +129,7 @@ export async function watchRollout(
 async function confirm(deps: Deps, snapshot: ServiceSnapshot, verdict: ReturnType<typeof judgeRollout>) {
   if (verdict.state !== 'completed' || !snapshot.currentServiceDeploymentArn) return verdict;
   const arn = snapshot.currentServiceDeploymentArn;
-  const status = await tolerant(pollContext(deps), 'service deployment', () =>
+  const status = await retryTransient(pollContext(deps), 'service deployment', () =>
     deps.ports.ecs.describeServiceDeployment(arn),
   );
   if (status && isRolledBackStatus(status.status)) {
@@ -155,14 +155,14 @@ export async function waitForEcsRollback(
   const poll = pollContext(deps);
   let notStarted = 0;
   const verdict = await pollUntil(poll, timeoutMs, async () => {
-    const snapshot = await tolerant(poll, `service ${service}`, () =>
+    const snapshot = await retryTransient(poll, `service ${service}`, () =>
       deps.ports.ecs.describeService(cluster, service),
     );
     await observer.observe(snapshot);
     let v = judgeEcsRollback(snapshot, targetArn);
     if (v.state === 'done' && snapshot.currentServiceDeploymentArn) {
       const arn = snapshot.currentServiceDeploymentArn;
-      const status = await tolerant(poll, 'service deployment', () =>
+      const status = await retryTransient(poll, 'service deployment', () =>
         deps.ports.ecs.describeServiceDeployment(arn),
       );
       v = judgeEcsRollback(snapshot, targetArn, status?.status);

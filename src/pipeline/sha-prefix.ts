@@ -6,7 +6,7 @@
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import { isFerryError, usageError } from '../errors.ts';
 import { readLedger } from './ledger.ts';
-import { describe } from './poll.ts';
+import { errorText } from './poll.ts';
 import type { Ports } from './ports.ts';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -25,7 +25,7 @@ export async function expandShaPrefix(
   const [tags, ledger] = await Promise.all([
     ports.registry.tagsStartingWith(repo, sha).catch((err: unknown) => {
       if (isFerryError(err)) throw err;
-      throw usageError(`--sha ${sha}: could not list the tags of ${repo}: ${describe(err)}`);
+      throw usageError(`--sha ${sha}: could not list the tags of ${repo}: ${errorText(err)}`);
     }),
     // The ledger only adds candidates; a repository that answers is enough to go on.
     readLedger(ports.parameters, descriptor.app, env).catch(() => []),

@@ -3,8 +3,8 @@
  * bounded polling (RDS waiters poll every 30 s and wait forever on a typo).
  */
 import { type Deps, info, pollContext, warn } from './context.ts';
-import { TAG_ENV, TAG_MANAGED, TAG_SHA } from './names.ts';
-import { describe, pollUntil, tolerant } from './poll.ts';
+import { errorText, pollUntil, retryTransient } from './poll.ts';
+import { TAG_ENV, TAG_MANAGED, TAG_SHA } from './resource-names.ts';
 import { snapshotsToDelete } from './retention.ts';
 
 /**
@@ -25,7 +25,7 @@ export async function takeSnapshot(
   const deadline = deps.clock.now().getTime() + SNAPSHOT_TIMEOUT_MS;
   const left = () => Math.max(0, deadline - deps.clock.now().getTime());
   const ready = await pollUntil(poll, left(), async () => {
-    const status = await tolerant(poll, 'database status', () => db.describeStatus(target.database));
+    const status = await retryTransient(poll, 'database status', () => db.describeStatus(target.database));
     return status === 'available' ? status : undefined;
   });
   if (!ready)
@@ -39,10 +39,10 @@ export async function takeSnapshot(
     if (deps.signal.aborted) throw err;
     if (!/AlreadyExists/.test((err as Error)?.name ?? '')) {
       // The request may have been carried out even so (a lost response): keep the id.
-      return { ok: false, id: target.name, reason: `snapshot ${target.name}: ${describe(err)}` };
+      return { ok: false, id: target.name, reason: `snapshot ${target.name}: ${errorText(err)}` };
     }
     const reused = await reusable(deps, target);
-    if (!reused) return { ok: false, id: target.name, reason: `snapshot ${target.name}: ${describe(err)}` };
+    if (!reused) return { ok: false, id: target.name, reason: `snapshot ${target.name}: ${errorText(err)}` };
     info(
       deps,
       `snapshot ${target.name} already exists for ${target.sha.slice(0, 7)} (${reused}): a run that stopped took it; using it`,
@@ -50,7 +50,7 @@ export async function takeSnapshot(
   }
   let last = '';
   const done = await pollUntil(poll, left(), async () => {
-    const snap = await tolerant(poll, 'snapshot status', () => db.describeSnapshot(target.name));
+    const snap = await retryTransient(poll, 'snapshot status', () => db.describeSnapshot(target.name));
     if (snap && snap.status !== last) {
       last = snap.status;
       if (snap.status !== 'available') info(deps, `snapshot ${target.name}: ${snap.status}`);
@@ -92,7 +92,9 @@ async function applyRetention(
 ): Promise<void> {
   const db = deps.ports.database;
   try {
-    const all = await tolerant(pollContext(deps), 'list snapshots', () => db.listSnapshots(target.database));
+    const all = await retryTransient(pollContext(deps), 'list snapshots', () =>
+      db.listSnapshots(target.database),
+    );
     for (const old of snapshotsToDelete(all, target.env, target.keep)) {
       await db.deleteSnapshot(old.id);
       info(deps, `deleted old ferry snapshot ${old.id} (keeping the newest ${target.keep})`);

@@ -6,7 +6,7 @@
  */
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import type { Deps } from './context.ts';
-import { describe } from './poll.ts';
+import { errorText } from './poll.ts';
 import type { Ports } from './ports.ts';
 import { readServiceStatus, type ServiceStatus } from './status.ts';
 import { judgeProbe } from './verdicts.ts';
@@ -26,7 +26,7 @@ export async function checkSource(
     try {
       status = await readServiceStatus(source.ports, source.descriptor, s.name, s.container);
     } catch (err) {
-      return { ok: false, seen, problem: `${s.name}: cannot be read (${describe(err)})` };
+      return { ok: false, seen, problem: `${s.name}: cannot be read (${errorText(err)})` };
     }
     const runs = `${s.name} runs ${status.sha?.slice(0, 7) ?? 'an unknown version'}, rollout ${status.rolloutState ?? 'unknown'}, ${status.running}/${status.desired} tasks`;
     seen.push(runs);

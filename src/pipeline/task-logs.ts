@@ -5,9 +5,9 @@
  * a failing one a handful of calls. Reading logs never fails a release.
  */
 import { type Deps, debug } from './context.ts';
-import { migrationLogStream, taskId } from './names.ts';
-import { describe } from './poll.ts';
+import { errorText } from './poll.ts';
 import type { ContainerSnapshot, LogReader, TaskDefinitionSnapshot, TaskSnapshot } from './ports.ts';
+import { migrationLogStream, taskId } from './resource-names.ts';
 
 /** Lines shown per failed task. */
 export const TASK_LOG_LINES = 20;
@@ -101,7 +101,7 @@ export class FailedTaskLogs {
       }
     } catch (err) {
       if (deps.signal.aborted) throw err;
-      debug(deps, `cannot read the logs of task ${taskId(task.arn)} of ${this.#service}: ${describe(err)}`);
+      debug(deps, `cannot read the logs of task ${taskId(task.arn)} of ${this.#service}: ${errorText(err)}`);
     }
   }
 

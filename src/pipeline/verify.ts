@@ -4,7 +4,7 @@
  * the expected status and version (Argo-style analysis).
  */
 import { type Deps, debug, pollContext } from './context.ts';
-import { pollUntil, tolerant } from './poll.ts';
+import { pollUntil, retryTransient } from './poll.ts';
 import { judgeProbe } from './verdicts.ts';
 
 export interface HealthSettings {
@@ -91,7 +91,7 @@ export async function targetsHealthy(
   const tg = input.targetGroupArn;
   if (!tg) return { ok: true };
   const poll = pollContext(deps);
-  const tasks = await tolerant(poll, 'running tasks', () =>
+  const tasks = await retryTransient(poll, 'running tasks', () =>
     deps.ports.ecs.listRunningTasks(input.cluster, input.service),
   );
   const ips = new Set(
@@ -105,7 +105,9 @@ export async function targetsHealthy(
   }
   let problem = 'not registered yet';
   const verdict = await pollUntil(poll, input.timeoutMs, async () => {
-    const targets = await tolerant(poll, 'target health', () => deps.ports.loadBalancer.targetHealth(tg));
+    const targets = await retryTransient(poll, 'target health', () =>
+      deps.ports.loadBalancer.targetHealth(tg),
+    );
     const ours = targets.filter((t) => ips.has(t.id));
     const unhealthy = ours.find((t) => t.state === 'unhealthy');
     if (unhealthy)

@@ -1,14 +1,14 @@
-/** The edges of a run: taking the lock, a surprise's exit code, the ledger record, the result event. */
+/** The edges of a run: taking the lock, an unplanned error's exit code, the ledger record, the result event. */
 import { ExitCode } from '../errors.ts';
 import { type Deps, info, type StepTimer, warn } from './context.ts';
 import type { FerryEvent } from './events.ts';
 import { Lease, LockLostError } from './lease.ts';
 import { type RecordKind, recordRelease } from './ledger.ts';
 import { acquireLock, describeHolder } from './lock.ts';
-import { lockParameter } from './names.ts';
 import type { Plan } from './plan.ts';
-import { describe, isAnswer } from './poll.ts';
+import { errorText, isAnswer } from './poll.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
+import { lockParameter } from './resource-names.ts';
 
 /**
  * How long a lock lives without renewal. A live run renews it every fifth of
@@ -54,14 +54,14 @@ export async function takeLock(
     lease.startRenewing();
     return lease;
   } catch (err) {
-    step.failed(describe(err));
+    step.failed(errorText(err));
     const interrupted = deps.signal.aborted;
     return {
       outcome: 'aborted',
       exitCode: interrupted ? ExitCode.Interrupted : ExitCode.Usage,
       reason: interrupted
         ? 'interrupted; nothing was changed'
-        : `could not take the lock ${lockParameter(plan.app, req.env)}: ${describe(err)}`,
+        : `could not take the lock ${lockParameter(plan.app, req.env)}: ${errorText(err)}`,
       next: [`check with: ferry lock status ${req.env}`],
     };
   }
@@ -78,7 +78,11 @@ export async function fence(deps: Deps, state: RunState): Promise<void> {
 }
 
 /** An abort or an error nobody planned for: the exit code says whether anything was changed. */
-export async function surprise(deps: Deps, state: RunState, err: unknown): Promise<ReleaseResult> {
+export async function unplannedErrorResult(
+  deps: Deps,
+  state: RunState,
+  err: unknown,
+): Promise<ReleaseResult> {
   const touched = state.migrationStarted || state.deployStarted;
   const stoppedTask = state.interruptedMigration;
   const where = state.deployStarted
@@ -108,7 +112,7 @@ export async function surprise(deps: Deps, state: RunState, err: unknown): Promi
     if (state.deployStarted) await printServices(deps, state.plan);
     return { ...common, outcome: 'aborted', exitCode: ExitCode.Interrupted, reason: 'interrupted', next };
   }
-  const reason = describe(err);
+  const reason = errorText(err);
   // AWS refused (denied, invalid, not found) before anything ran: a fix to make, not a failed release.
   if (!touched && isAnswer(err))
     return {
@@ -187,8 +191,8 @@ export async function record(
     });
     step.done();
   } catch (err) {
-    step.failed(describe(err));
-    warn(deps, `the release was not recorded in the ledger: ${describe(err)}`);
+    step.failed(errorText(err));
+    warn(deps, `the release was not recorded in the ledger: ${errorText(err)}`);
   }
 }
 

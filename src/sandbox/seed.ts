@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../config/names.ts';
+import { NAME_PATTERN } from '../config/name-rule.ts';
 import type { Descriptor } from '../config/schema.ts';
 import type { ContainerDefinition, Service } from './ecs/model.ts';
 import { stackWorld } from './stack-world/cache.ts';

@@ -2,7 +2,7 @@
 // user's Pulumi program is `new FerryEnvironment(environmentArgsFromConfig())` and its exports.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { isValidName, NAME_RULE } from '../config/names.ts';
+import { isValidName, NAME_RULE } from '../config/name-rule.ts';
 import { Database } from './database.ts';
 import { DeployAccess, type GithubSubject } from './deploy-access.ts';
 import { Descriptor, type EnvironmentDescriptor } from './descriptor.ts';

@@ -1,6 +1,6 @@
 import { usageError } from '../../errors.ts';
 import { describeHolder, isExpired, readLock } from '../../pipeline/lock.ts';
-import { lockParameter } from '../../pipeline/names.ts';
+import { lockParameter } from '../../pipeline/resource-names.ts';
 import { createPorts, envArgument, loadSetup } from '../compose.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';

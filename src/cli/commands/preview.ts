@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { isValidName, NAME_RULE } from '../../config/names.ts';
+import { isValidName, NAME_RULE } from '../../config/name-rule.ts';
 import { ExitCode, usageError } from '../../errors.ts';
 import type { PreviewReport } from '../../infra/model.ts';
 import { checkEnvironment, locateStacks, previewOffline } from '../../infra/offline.ts';

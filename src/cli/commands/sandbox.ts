@@ -1,4 +1,4 @@
-import { isValidName } from '../../config/names.ts';
+import { isValidName } from '../../config/name-rule.ts';
 import { usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRollbackTarget, type LedgerEntry } from '../../../src/pipeline/ledger.ts';
-import { snapshotName } from '../../../src/pipeline/names.ts';
 import type { DeploymentSnapshot, ServiceSnapshot, TaskSnapshot } from '../../../src/pipeline/ports.ts';
+import { snapshotName } from '../../../src/pipeline/resource-names.ts';
 import { snapshotsToDelete } from '../../../src/pipeline/retention.ts';
 import {
   judgeEcsRollback,

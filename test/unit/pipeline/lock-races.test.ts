@@ -6,7 +6,7 @@ import {
   ledgerParameter,
   lockParameter,
   takeoverClaimParameter,
-} from '../../../src/pipeline/names.ts';
+} from '../../../src/pipeline/resource-names.ts';
 import { FakeClock, FakeParameters, Faults } from '../../support/fakes.ts';
 
 const NAME = '/ferry/shop/staging/lock';

@@ -4,8 +4,8 @@ import {
   isTransient,
   MAX_TRANSIENT_FAILURES,
   pollUntil,
+  retryTransient,
   StateUnknownError,
-  tolerant,
 } from '../../../src/pipeline/poll.ts';
 import { FakeClock, serverError, throttle } from '../../support/fakes.ts';
 
@@ -43,13 +43,13 @@ const ANSWERS = [
   awsError('UnauthorizedOperation', 'You are not authorized'),
 ];
 
-describe('tolerant', () => {
+describe('retryTransient', () => {
   it.each(ANSWERS.map((e) => [e.name, e]))(
     'surfaces %s at once with its cause: an answer, not a hiccup',
     async (_name, err) => {
       const { clock, ctx } = context();
       const call = failing([err], 'never');
-      await expect(tolerant(ctx, 'service web', call.fn)).rejects.toBe(err);
+      await expect(retryTransient(ctx, 'service web', call.fn)).rejects.toBe(err);
       expect(call.calls()).toBe(1);
       expect(clock.sleeps).toEqual([]);
     },
@@ -86,11 +86,11 @@ describe('tolerant', () => {
     const call = failing([serverError(), throttle(), throttle(), throttle(), serverError()], 'ok');
     // Five in a row is the budget: four failures then an answer.
     const only4 = failing([serverError(), throttle(), throttle(), throttle()], 'ok');
-    await expect(tolerant(ctx, 'x', only4.fn)).resolves.toBe('ok');
+    await expect(retryTransient(ctx, 'x', only4.fn)).resolves.toBe('ok');
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000]);
     expect(only4.calls()).toBe(5);
     clock.sleeps.length = 0;
-    const err = await tolerant(ctx, 'service web', call.fn).catch((e: unknown) => e);
+    const err = await retryTransient(ctx, 'service web', call.fn).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StateUnknownError);
     expect((err as StateUnknownError).message).toBe(
       `service web: ${MAX_TRANSIENT_FAILURES} AWS calls in a row failed (last: InternalFailure: Internal)`,
@@ -102,7 +102,7 @@ describe('tolerant', () => {
   it('caps the throttling backoff at 8 intervals', async () => {
     const { clock, ctx } = context(100);
     const call = failing([throttle(), throttle(), throttle(), throttle()], 'ok');
-    await tolerant(ctx, 'x', call.fn);
+    await retryTransient(ctx, 'x', call.fn);
     expect(clock.sleeps).toEqual([200, 400, 800, 800]);
   });
 
@@ -110,7 +110,7 @@ describe('tolerant', () => {
     const { ctx } = context();
     const controller = new AbortController();
     controller.abort();
-    await expect(tolerant({ ...ctx, signal: controller.signal }, 'x', async () => 1)).rejects.toThrow();
+    await expect(retryTransient({ ...ctx, signal: controller.signal }, 'x', async () => 1)).rejects.toThrow();
   });
 });
 
