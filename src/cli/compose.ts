@@ -5,22 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } from '../aws/index.ts';
-import { commitTime } from '../build/commit-time.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
 import { isValidName, NAME_RULE } from '../config/name-rule.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import { isFerryError, usageError } from '../errors.ts';
-import { checkMigrations } from '../migrations/check.ts';
-import { createGit } from '../migrations/git.ts';
 import type { Deps } from '../pipeline/context.ts';
 import type { Ports } from '../pipeline/ports.ts';
-import { type ReleaseRequest, runRelease } from '../pipeline/release.ts';
 import { descriptorParameter } from '../pipeline/resource-names.ts';
-import { readServiceStatus } from '../pipeline/status.ts';
-import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import type { CliContext } from './context.ts';
 import { fetchProbe } from './http-probe.ts';
 import { chooseMode, createReporter, type Reporter } from './render/index.ts';
@@ -230,105 +224,4 @@ export function envArgument(args: unknown[] | undefined, required: boolean): str
     );
   }
   return value;
-}
-
-/** The parts of a release request every releasing command fills the same way. */
-type CommonRequestFields = 'config' | 'timeoutMs' | 'dryRun' | 'owner' | 'runId' | 'actor';
-
-/**
- * Runs the release runbook for deploy, rollback and promote: the reporter is
- * opened here and closed on every path, so the result line is always the last.
- */
-export async function runReleaseCommand(
-  ctx: CliContext,
-  setup: Setup,
-  ports: Ports,
-  title: string,
-  request: Omit<ReleaseRequest, CommonRequestFields>,
-  before?: (reporter: Reporter) => void | Promise<void>,
-): Promise<number> {
-  const runId = newRunId();
-  const announcers = announcersFor(ctx, setup, request, runId);
-  const reporter = reporterFor(ctx, title, announcers);
-  try {
-    await before?.(reporter);
-    const result = await runRelease(pipelineDeps(ctx, setup, ports, reporter), {
-      ...request,
-      config: setup.config,
-      timeoutMs: setup.timeoutMs,
-      dryRun: ctx.globals.dryRun,
-      owner: lockOwner(ctx.env),
-      runId,
-      // A rollback redeploys an old commit: its age is not a lead time.
-      ...(request.kind === 'rollback' ? {} : await commitTimeOf(ctx, request.sha)),
-      ...(ctx.env.FERRY_LOCK_TTL
-        ? { lockTtlMs: Math.max(1000, parseDuration(ctx.env.FERRY_LOCK_TTL, 'FERRY_LOCK_TTL')) }
-        : {}),
-      ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
-    });
-    return result.exitCode;
-  } catch (err) {
-    // The entry point prints this error; the people watching hear about it too.
-    for (const sink of announcers) sink.emit(resultOfError(err));
-    throw err;
-  } finally {
-    await reporter.close();
-  }
-}
-
-/** The commit's time from the config file's repository, for the ledger (lead time); nothing when unknown. */
-async function commitTimeOf(ctx: CliContext, sha: string): Promise<{ committedAt?: string }> {
-  const committedAt = await commitTime(dirname(resolve(ctx.cwd, ctx.globals.config)), sha, ctx.env);
-  return committedAt ? { committedAt } : {};
-}
-
-/** GitHub deployments and notifications for a release, from the environment read here once. */
-function announcersFor(
-  ctx: CliContext,
-  setup: Setup,
-  request: Omit<ReleaseRequest, CommonRequestFields>,
-  runId: string,
-): Sink[] {
-  return releaseAnnouncers(
-    {
-      app: setup.app,
-      env: request.env,
-      sha: request.sha,
-      command: request.promotion ? 'promote' : request.kind === 'rollback' ? 'rollback' : 'deploy',
-      config: setup.config,
-      ...(request.descriptor.services[0] ? { environmentUrl: request.descriptor.services[0].baseUrl } : {}),
-      ferryRunId: runId,
-      dryRun: ctx.globals.dryRun,
-    },
-    { env: ctx.env, now: () => new Date(), warn: warningWriter(ctx.stderr, ctx.env) },
-  );
-}
-
-/**
- * The `before` step of deploy and promote: checks the SQL migrations that `sha`
- * adds over what runs in the environment (`migrate.paths`), in the config file's
- * git repository. Read-only; with `migrate.dangerous: "fail"` it stops the
- * release before the lock.
- */
-export function migrationCheck(
-  ctx: CliContext,
-  setup: Setup,
-  ports: Ports,
-  descriptor: Descriptor,
-  sha: string,
-): (reporter: Reporter) => Promise<void> {
-  return async (reporter) => {
-    const migrate = setup.config.migrate;
-    const service = descriptor.services[0]!;
-    await checkMigrations({
-      globs: migrate?.paths,
-      mode: migrate?.dangerous,
-      env: setup.env,
-      sha,
-      runningSha: async () =>
-        (await readServiceStatus(ports, descriptor, service.name, service.container)).sha,
-      git: createGit(dirname(resolve(ctx.cwd, ctx.globals.config)), ctx.env),
-      emit: reporter.emit,
-    });
-  };
 }

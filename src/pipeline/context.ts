@@ -1,6 +1,6 @@
 import type { Emit, StepName } from './events.ts';
 import type { PollContext } from './poll.ts';
-import type { Clock, Ports } from './ports.ts';
+import type { Clock, CodeHistory, ImageCopier, Ports, SourceEnvironment } from './ports.ts';
 
 /** What every step receives: the ports, time, where to report, and the run's abort signal. */
 export interface Deps {
@@ -10,6 +10,11 @@ export interface Deps {
   signal: AbortSignal;
   /** The fixed poll interval (default 5 s, `--poll-interval`). */
   pollIntervalMs: number;
+  /** Promotion only: the source environment and the adapter that copies its image into this one. */
+  source?: SourceEnvironment;
+  copier?: ImageCopier;
+  /** The app's git history; without it, migrations are not checked and no commit time is recorded. */
+  history?: CodeHistory;
 }
 
 export const pollContext = (deps: Deps): PollContext => ({

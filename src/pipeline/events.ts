@@ -88,3 +88,6 @@ export type FerryEvent =
 
 /** Where events go. The pipeline only emits; it never writes to a stream. */
 export type Emit = (event: FerryEvent) => void;
+
+export type LogEvent = Extract<FerryEvent, { type: 'log' }>;
+export type ResultEvent = Extract<FerryEvent, { type: 'result' }>;

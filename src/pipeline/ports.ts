@@ -4,6 +4,9 @@
  * only what the pipeline reads), not the SDK's.
  */
 
+import type { Descriptor } from '../config/schema.ts';
+import type { Git } from '../migrations/git.ts';
+
 /** Time, injected so tests control it. `sleep` rejects with the signal's reason when aborted. */
 export interface Clock {
   now(): Date;
@@ -269,4 +272,20 @@ export interface Ports {
  */
 export interface ImageCopier {
   copy(digest: string, tag: string, signal: AbortSignal): Promise<{ detail: string }>;
+}
+
+/** The environment a promotion copies from: its own descriptor and ports (read-only role). */
+export interface SourceEnvironment {
+  env: string;
+  descriptor: Descriptor;
+  ports: Ports;
+}
+
+/**
+ * The app's git history (the config file's repository): which migrations a
+ * release adds, and when its commit was made (the ledger keeps it for lead time).
+ */
+export interface CodeHistory {
+  git: Git;
+  committedAt(sha: string): Promise<string | undefined>;
 }

@@ -13,6 +13,8 @@ export interface PromotionChoice {
   digest: string;
   /** The source's ledger entry that proves the release passed there. */
   passed: LedgerEntry;
+  /** The source's whole ledger, newest first: whether the choice is older than what the target runs. */
+  sourceLedger: LedgerEntry[];
 }
 
 /** Without `sha`: what runs in `from` now, which must be a release ferry deployed and verified there. */
@@ -30,7 +32,7 @@ export async function choosePromotion(
       `the image of ${entry.sha} (${descriptor.repository.name}@${entry.digest}) no longer exists in ${from}'s repository; it cannot be promoted`,
     );
   }
-  return { sha: entry.sha, digest: entry.digest, passed: entry };
+  return { sha: entry.sha, digest: entry.digest, passed: entry, sourceLedger: ledger };
 }
 
 function bySha(passed: LedgerEntry[], sha: string, from: string): LedgerEntry {

@@ -1,49 +1,69 @@
 /**
- * The release runbook, top to bottom:
- * resolve -> (source-check) -> lock -> (copy image | snapshot) -> register -> migrate -> deploy -> watch
- * -> verify -> record -> unlock,
- * with the rollback branch (restore.ts) taken explicitly when the rollout or the
- * verification fails. `ferry deploy` and `ferry rollback` both run it.
+ * The release runbook, top to bottom, for deploy, rollback and promote alike:
+ *
+ *   read (readReleaseState) -> plan (planRelease, pure) -> source check (a promotion)
+ *   -> lock -> apply (carryOut: copy | snapshot, register, migrate, deploy, watch, verify,
+ *   or the rollback branch) -> record -> unlock -> finish
+ *
+ * Every outcome, a refusal before the lock included, ends in `finish()`: one
+ * result event, so `--json`, the terminal and the GitHub summary agree.
  */
-import { ExitCode, isFerryError } from '../errors.ts';
-import { type Deps, info, StepTimer, warn } from './context.ts';
-import { Lease } from './lease.ts';
-import { Observers } from './observe.ts';
-import { copyAndSnapshotPhase, migratePhase, rollbackBranch, rolloutPhase } from './phases.ts';
-import { describePlan, type Plan } from './plan.ts';
-import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
-import { resolvePlan } from './resolve.ts';
-import { ensureRevisions } from './revision.ts';
-import { alreadyPromoted, sourceGate } from './source-gate.ts';
-import { verifyRelease } from './verify-release.ts';
-import { fence, finish, record, takeLock, unplannedErrorResult } from './wrap-up.ts';
 
-export type { ReleaseRequest, ReleaseResult } from './release-types.ts';
+import type { FerryConfig } from '../config/schema.ts';
+import { ExitCode } from '../errors.ts';
+import { carryOut } from './apply.ts';
+import { type Deps, info, StepTimer, warn } from './context.ts';
+import { finish, type ResultSubject, refusedBeforeChange } from './finish.ts';
+import { Lease } from './lease.ts';
+import { describePlan, isRefusal, planRelease, refuseRequest } from './plan.ts';
+import { type ReleaseState, readReleaseState } from './read.ts';
+import type { ReleaseAsk, ReleaseRequest, ReleaseResult, RunState } from './request.ts';
+import { sourceGate } from './source-gate.ts';
+import { record, takeLock, unplannedErrorResult } from './wrap-up.ts';
+
+export type { ReleaseRequest, ReleaseResult } from './request.ts';
 
 export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<ReleaseResult> {
   const steps = new StepTimer(deps);
   const startedAt = deps.clock.now();
-  let plan: Plan;
+  const subject: ResultSubject = subjectOf(req);
+  const end = (result: ReleaseResult) => finish(deps.emit, subject, result);
+
+  const early = refuseRequest(req);
+  if (early)
+    return end({ outcome: 'aborted', exitCode: early.exitCode, reason: early.reason, next: early.next });
+
+  let state: ReleaseState;
   try {
-    plan = await steps.run('resolve', () => resolvePlan(deps, req));
+    state = await steps.run('resolve', () => readReleaseState(deps, req));
   } catch (err) {
-    if (deps.signal.aborted) {
-      return finish(deps, req, {
-        outcome: 'aborted',
-        exitCode: ExitCode.Interrupted,
-        reason: 'interrupted; nothing was changed',
-      });
-    }
-    if (!isFerryError(err)) throw err;
-    return finish(deps, req, {
-      outcome: 'aborted',
-      exitCode: err.exitCode,
-      reason: err.message,
-      next: [...err.hints],
+    const refused = refusedBeforeChange(err, deps.signal.aborted);
+    if (!refused) throw err;
+    return end(refused);
+  }
+  subject.sha = state.sha;
+
+  const decision = planRelease(state);
+  for (const note of decision.notes) deps.emit(note);
+  if (isRefusal(decision)) {
+    return end({
+      outcome: decision.exitCode === ExitCode.Ok ? 'ok' : 'aborted',
+      exitCode: decision.exitCode,
+      reason: decision.reason,
+      ...(decision.next.length ? { next: decision.next } : {}),
+      ...(decision.digest ? { digest: decision.digest } : {}),
     });
   }
-  const noop = alreadyPromoted(deps, req, plan);
-  if (noop) return finish(deps, req, noop);
+  const plan = decision;
+  if (plan.nothingToDo) {
+    info(deps, plan.nothingToDo);
+    return end({
+      outcome: 'ok',
+      exitCode: ExitCode.Ok,
+      digest: plan.digest,
+      reason: `${plan.nothingToDo}; nothing was changed`,
+    });
+  }
   deps.emit({
     type: 'plan',
     env: req.env,
@@ -52,11 +72,9 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
     image: plan.image,
     lines: describePlan(plan),
   });
-  const unhealthy = await sourceGate(deps, req, plan, steps);
-  if (unhealthy) return finish(deps, req, unhealthy);
-  if (req.dryRun) {
-    return finish(deps, req, { outcome: 'ok', exitCode: ExitCode.Ok, digest: plan.digest, dryRun: true });
-  }
+  const unhealthy = await sourceGate(deps, plan, steps, req.config.health);
+  if (unhealthy) return end(unhealthy);
+  if (req.dryRun) return end({ outcome: 'ok', exitCode: ExitCode.Ok, digest: plan.digest, dryRun: true });
 
   const actor =
     req.actor ??
@@ -65,18 +83,33 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
       () => req.owner,
     ));
   const lease = await takeLock(deps, req, plan, steps);
-  if (!(lease instanceof Lease)) return finish(deps, req, lease);
+  if (!(lease instanceof Lease)) return end(lease);
 
-  const state: RunState = { plan, steps, migrationStarted: false, deployStarted: false, lease };
+  const run: RunState = { plan, steps, migrationStarted: false, deployStarted: false, lease };
   let result: ReleaseResult;
   try {
-    result = await carryOut(deps, req, state);
+    result = await carryOut(deps, req, run);
   } catch (err) {
-    result = await unplannedErrorResult(deps, state, err);
+    result = await unplannedErrorResult(deps, run, err);
   }
-  await record(deps, req, state, result, actor, startedAt);
-  await unlock(deps, req, state, lease);
-  return finish(deps, req, result);
+  await record(deps, req, run, result, actor, startedAt);
+  await unlock(deps, req, run, lease);
+  return end(result);
+}
+
+/** What the result is about, as far as the request says; the read fills in the SHA. */
+export function subjectOf(
+  req: ReleaseAsk & Pick<ReleaseRequest, 'env'> & { config?: Pick<FerryConfig, 'environments'> },
+): ResultSubject {
+  const sha = req.kind === 'rollback' ? req.to : req.sha;
+  return {
+    env: req.env,
+    kind: req.kind,
+    ...(sha ? { sha } : {}),
+    ...(req.kind === 'deploy' && req.skipPromotion && req.config?.environments[req.env]?.promoteFrom
+      ? { skippedPromotion: true }
+      : {}),
+  };
 }
 
 /**
@@ -107,59 +140,4 @@ async function unlock(deps: Deps, req: ReleaseRequest, state: RunState, lease: L
     step.failed('lock not released');
     warn(deps, `the lock may still be held: check with ferry lock status ${req.env}`);
   }
-}
-/** Everything between taking and releasing the lock. */
-async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promise<ReleaseResult> {
-  const { plan, steps } = state;
-  const observers = new Observers(
-    deps,
-    plan.cluster,
-    new Map(plan.services.map((s) => [s.name, s.knownEventIds])),
-  );
-
-  // One fence for both: the copy and the snapshot start together.
-  await fence(deps, state);
-  const prepared = await copyAndSnapshotPhase(deps, req, state);
-  if (prepared) return prepared;
-
-  await fence(deps, state);
-  const revisions = await steps.run(
-    'register',
-    () => ensureRevisions(deps, plan),
-    (r) => [...new Set([...r.values()].map((d) => d.arn))].join(', '),
-  );
-  const targets = new Map([...revisions].map(([service, def]) => [service, def.arn]));
-  const first = revisions.get(plan.services[0]!.name)!;
-  state.revisions = targets;
-  state.taskDefinitionArn = first.arn;
-
-  await fence(deps, state);
-  const migrationFailed = await migratePhase(deps, state, first);
-  if (migrationFailed) return migrationFailed;
-
-  await fence(deps, state);
-  const rolledBack = await rolloutPhase(deps, req, state, targets, observers);
-  if (rolledBack) return rolledBack;
-
-  const verify = steps.start('verify');
-  const verified = await verifyRelease(deps, plan, targets, req.config.health);
-  if (!verified.ok) {
-    verify.failed(verified.reason);
-    return rollbackBranch(deps, req, state, {
-      reason: verified.reason,
-      failures: [],
-      untouched: [],
-      targets,
-      observers,
-    });
-  }
-  verify.done();
-  info(deps, `${req.env} runs ${plan.sha} (${plan.image})`);
-  return {
-    digest: plan.digest,
-    ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
-    outcome: 'deployed',
-    exitCode: ExitCode.Ok,
-    taskDefinitionArn: first.arn,
-  };
 }

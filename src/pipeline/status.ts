@@ -2,9 +2,9 @@
 import type { Descriptor } from '../config/schema.ts';
 import { type LedgerEntry, readLedger } from './ledger.ts';
 import { type LockValue, readLock } from './lock.ts';
-import { primaryOf, versionOf } from './plan.ts';
 import type { Ports } from './ports.ts';
 import { TAG_DIGEST } from './resource-names.ts';
+import { primaryOf, versionOf } from './versions.ts';
 
 export interface ServiceStatus {
   name: string;

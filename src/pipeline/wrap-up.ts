@@ -1,13 +1,12 @@
-/** The edges of a run: taking the lock, an unplanned error's exit code, the ledger record, the result event. */
+/** The edges of a run under the lock: taking it, the fence, an unplanned error's exit code, the ledger record. */
 import { ExitCode } from '../errors.ts';
 import { type Deps, info, type StepTimer, warn } from './context.ts';
-import type { FerryEvent } from './events.ts';
 import { Lease, LockLostError } from './lease.ts';
-import { type RecordKind, recordRelease } from './ledger.ts';
+import { recordRelease } from './ledger.ts';
 import { acquireLock, describeHolder } from './lock.ts';
 import type { Plan } from './plan.ts';
 import { errorText, isAnswer } from './poll.ts';
-import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
+import type { ReleaseRequest, ReleaseResult, RunState } from './request.ts';
 import { lockParameter } from './resource-names.ts';
 
 /**
@@ -160,9 +159,10 @@ export async function record(
   startedAt: Date,
 ): Promise<void> {
   const step = state.steps.start('record');
+  const promotion = state.plan.promotion;
   try {
     await recordRelease(deps.ports.parameters, state.plan.app, req.env, {
-      kind: recordKind(req),
+      kind: state.plan.recordKind,
       sha: state.plan.sha,
       digest: state.plan.digest,
       taskDefinitionArn: state.taskDefinitionArn ?? null,
@@ -178,46 +178,20 @@ export async function record(
         taskDefinitionArn: state.revisions?.get(s.name) ?? null,
         previousTaskDefinitionArn: s.previousTaskDefinitionArn ?? null,
       })),
-      ...(req.promotion
+      ...(promotion
         ? {
             promotion: {
-              from: req.promotion.from,
-              sourceCheck: req.promotion.skipSourceCheck || !req.promotion.source ? 'skipped' : 'passed',
+              from: promotion.from,
+              sourceCheck: promotion.sourceCheck === 'run' && deps.source ? 'passed' : 'skipped',
             },
           }
         : {}),
-      ...(req.committedAt ? { committedAt: req.committedAt } : {}),
-      ...(req.skippedPromotion ? { skippedPromotion: true as const } : {}),
+      ...(state.plan.committedAt ? { committedAt: state.plan.committedAt } : {}),
+      ...(state.plan.skippedPromotion ? { skippedPromotion: true as const } : {}),
     });
     step.done();
   } catch (err) {
     step.failed(errorText(err));
     warn(deps, `the release was not recorded in the ledger: ${errorText(err)}`);
   }
-}
-
-/** What the ledger and the result call this run: a promotion is a deploy of a copied image. */
-export function recordKind(req: Pick<ReleaseRequest, 'kind' | 'promotion'>): RecordKind {
-  return req.promotion ? 'promote' : req.kind;
-}
-
-/** Emits the final `result` event (docs/architecture.md) and hands the result back. */
-export function finish(deps: Deps, req: ReleaseRequest, result: ReleaseResult): ReleaseResult {
-  const event: FerryEvent = {
-    type: 'result',
-    outcome: result.outcome,
-    exitCode: result.exitCode,
-    env: req.env,
-    sha: req.sha,
-    kind: recordKind(req),
-    ...(result.digest ? { digest: result.digest } : {}),
-    ...(result.snapshotId ? { snapshotId: result.snapshotId } : {}),
-    ...(result.taskDefinitionArn ? { taskDefinitionArn: result.taskDefinitionArn } : {}),
-    ...(result.reason ? { reason: result.reason } : {}),
-    ...(result.next?.length ? { next: result.next } : {}),
-    ...(result.dryRun ? { dryRun: true } : {}),
-    ...(req.skippedPromotion ? { skippedPromotion: true } : {}),
-  };
-  deps.emit(event);
-  return result;
 }

@@ -1,16 +1,46 @@
+/**
+ * What the pipeline is asked to do, and what it answers. One request type for
+ * the three releasing commands: each command only parses its options into one
+ * of these kinds and hands it to `runRelease`.
+ */
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import type { StepTimer } from './context.ts';
 import type { Outcome } from './events.ts';
 import type { Lease } from './lease.ts';
-import type { Plan, ReleaseKind } from './plan.ts';
-import type { ImageCopier, Ports } from './ports.ts';
-import type { RollbackTo } from './resolve.ts';
+import type { Plan } from './plan.ts';
 
-export interface ReleaseRequest {
-  kind: ReleaseKind;
-  env: string;
+/** `ferry deploy <env> --sha SHA` (SHA may be a unique prefix). */
+export interface DeployAsk {
+  kind: 'deploy';
   sha: string;
+  /** `--skip-promotion`: an environment with promoteFrom deployed directly; recorded and flagged. */
+  skipPromotion?: boolean;
+}
+
+/** `ferry rollback <env> [--to SHA]`: the previous successful release, or the one with SHA. */
+export interface RollbackAsk {
+  kind: 'rollback';
+  to?: string;
+}
+
+/** `ferry promote --from A --to <env> [--sha SHA]`: the exact image that passed A. */
+export interface PromoteAsk {
+  kind: 'promote';
+  from: string;
+  sha?: string;
+  /** `--skip-source-check`: promote without the live check of the source (recorded in the ledger). */
+  skipSourceCheck?: boolean;
+  /** `--allow-older`: promote a release that passed the source before what the target runs. */
+  allowOlder?: boolean;
+}
+
+export type ReleaseAsk = DeployAsk | RollbackAsk | PromoteAsk;
+
+/** How the run is carried out: the same for every kind. */
+export interface RunSettings {
+  env: string;
   config: FerryConfig;
+  /** The target environment's descriptor (read at the composition root: it decides which ports to build). */
   descriptor: Descriptor;
   /** How long a rollout may take before ferry rolls it back (`--timeout`, default 30m). */
   timeoutMs: number;
@@ -22,25 +52,9 @@ export interface ReleaseRequest {
   lockTtlMs?: number;
   /** GITHUB_ACTOR when set; otherwise the STS identity is asked. */
   actor?: string;
-  /** When the SHA was committed (ISO-8601, from git when the clone has it): the ledger keeps it for lead time. */
-  committedAt?: string;
-  /** `--skip-promotion`: an environment with promoteFrom deployed directly; recorded and flagged. */
-  skippedPromotion?: boolean;
-  /** For a rollback: the recorded release to return to. */
-  rollbackTo?: RollbackTo;
-  /** For a promotion: the exact image that ran in `from`, copied into this environment after the lock. */
-  promotion?: Promotion;
 }
 
-export interface Promotion {
-  from: string;
-  digest: string;
-  copier: ImageCopier;
-  /** The source environment, read live before the lock: it must be healthy on this release now. */
-  source?: { ports: Ports; descriptor: Descriptor };
-  /** `--skip-source-check`: promote without the live check (recorded in the ledger). */
-  skipSourceCheck?: boolean;
-}
+export type ReleaseRequest = ReleaseAsk & RunSettings;
 
 export interface ReleaseResult {
   outcome: Outcome;

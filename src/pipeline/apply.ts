@@ -1,18 +1,74 @@
 /**
- * The runbook's longer steps. Each returns a result when the run ends there
- * (a failure, or the rollback branch), and undefined to go on.
+ * Apply: everything the plan says, under the lock, in order: copy the image (a
+ * promotion) and snapshot the database together, register the revisions, run
+ * the migration, update the services, watch the rollout and verify the new
+ * version. A failure after UpdateService takes the rollback branch
+ * (rollback-branch.ts). Each step returns a result when the run ends there, and
+ * undefined to go on.
  */
 import { ExitCode } from '../errors.ts';
-import type { Deps } from './context.ts';
+import { type Deps, info } from './context.ts';
 import { runMigration } from './migrate.ts';
-import type { Observers } from './observe.ts';
+import { Observers } from './observe.ts';
 import { errorText } from './poll.ts';
 import type { TaskDefinitionSnapshot } from './ports.ts';
-import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
-import { restore } from './restore.ts';
-import { type Failure, startRollout, watchRollout } from './rollout.ts';
+import type { ReleaseRequest, ReleaseResult, RunState } from './request.ts';
+import { ensureRevisions } from './revision.ts';
+import { type RollbackContext, rollBack } from './rollback-branch.ts';
+import { startRollout, watchRollout } from './rollout.ts';
 import { takeSnapshot } from './snapshot.ts';
+import { verifyRelease } from './verify-release.ts';
 import { fence } from './wrap-up.ts';
+
+/** Everything between taking and releasing the lock. */
+export async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promise<ReleaseResult> {
+  const { plan, steps } = state;
+  const observers = new Observers(
+    deps,
+    plan.cluster,
+    new Map(plan.services.map((s) => [s.name, s.knownEventIds])),
+  );
+
+  // One fence for both: the copy and the snapshot start together.
+  await fence(deps, state);
+  const prepared = await copyAndSnapshotPhase(deps, req, state);
+  if (prepared) return prepared;
+
+  await fence(deps, state);
+  const revisions = await steps.run(
+    'register',
+    () => ensureRevisions(deps, plan),
+    (r) => [...new Set([...r.values()].map((d) => d.arn))].join(', '),
+  );
+  const targets = new Map([...revisions].map(([service, def]) => [service, def.arn]));
+  const first = revisions.get(plan.services[0]!.name)!;
+  state.revisions = targets;
+  state.taskDefinitionArn = first.arn;
+
+  await fence(deps, state);
+  const migrationFailed = await migratePhase(deps, state, first);
+  if (migrationFailed) return migrationFailed;
+
+  await fence(deps, state);
+  const context = { req, state, targets, observers };
+  const rolledBack = await rolloutPhase(deps, context);
+  if (rolledBack) return rolledBack;
+
+  const verify = steps.start('verify');
+  const verified = await verifyRelease(deps, plan, targets, req.config.health);
+  if (!verified.ok) {
+    verify.failed(verified.reason);
+    return rollBack(deps, context, { reason: verified.reason, failures: [], untouched: [] });
+  }
+  verify.done();
+  info(deps, `${req.env} runs ${plan.sha} (${plan.image})`);
+  return {
+    ...base(state),
+    outcome: 'deployed',
+    exitCode: ExitCode.Ok,
+    taskDefinitionArn: first.arn,
+  };
+}
 
 const base = (state: RunState) => ({
   digest: state.plan.digest,
@@ -20,13 +76,16 @@ const base = (state: RunState) => ({
 });
 
 /** Promotion only: copy the source's exact image into this environment's repository, then check its digest. */
-export async function copyPhase(
+async function copyPhase(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
 ): Promise<ReleaseResult | undefined> {
   const { plan, steps } = state;
-  if (!req.promotion) return undefined;
+  const from = plan.promotion?.from;
+  if (!from) return undefined;
+  const copier = deps.copier;
+  if (!copier) throw new Error('a promotion needs an image copier in the pipeline deps');
   const step = steps.start('copy-image');
   const repo = req.descriptor.repository.name;
   const fail = (reason: string): ReleaseResult => {
@@ -36,10 +95,10 @@ export async function copyPhase(
   };
   let detail: string;
   try {
-    ({ detail } = await req.promotion.copier.copy(plan.digest, plan.sha, deps.signal));
+    ({ detail } = await copier.copy(plan.digest, plan.sha, deps.signal));
   } catch (err) {
     if (deps.signal.aborted) throw err;
-    return fail(`copying ${plan.digest} from ${req.promotion.from} into ${repo}: ${errorText(err)}`);
+    return fail(`copying ${plan.digest} from ${from} into ${repo}: ${errorText(err)}`);
   }
   const landed = await deps.ports.registry.findImageByTag(repo, plan.sha).catch(() => undefined);
   if (landed?.digest !== plan.digest) {
@@ -56,7 +115,7 @@ export async function copyPhase(
  * the critical path is the longer of the two. Both always finish before the run
  * goes on or stops: a failure of either stops it before the migration.
  */
-export async function copyAndSnapshotPhase(
+async function copyAndSnapshotPhase(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
@@ -78,7 +137,7 @@ export async function copyAndSnapshotPhase(
   };
 }
 
-export async function snapshotPhase(
+async function snapshotPhase(
   deps: Deps,
   req: ReleaseRequest,
   state: RunState,
@@ -111,7 +170,7 @@ export async function snapshotPhase(
   return undefined;
 }
 
-export async function migratePhase(
+async function migratePhase(
   deps: Deps,
   state: RunState,
   revision: TaskDefinitionSnapshot,
@@ -155,16 +214,9 @@ export async function migratePhase(
 }
 
 /** UpdateService on every service at once, then the watch; a failure takes the rollback branch. */
-export async function rolloutPhase(
-  deps: Deps,
-  req: ReleaseRequest,
-  state: RunState,
-  targets: Map<string, string>,
-  observers: Observers,
-): Promise<ReleaseResult | undefined> {
+async function rolloutPhase(deps: Deps, context: RollbackContext): Promise<ReleaseResult | undefined> {
+  const { req, state, targets, observers } = context;
   const { plan, steps } = state;
-  const rollBack = (reason: string, failures: Failure[], untouched: string[] = []) =>
-    rollbackBranch(deps, req, state, { reason, failures, untouched, targets, observers });
   if (plan.services.every((s) => s.converged)) {
     steps.skip('deploy', 'every service already runs this release');
     steps.skip('watch', 'every service already runs this release');
@@ -180,11 +232,7 @@ export async function rolloutPhase(
   if (rollout.errors.length) {
     const reason = rollout.errors.map((e) => `${e.service}: ${e.reason}`).join('; ');
     deploy.failed(reason);
-    return rollBack(
-      reason,
-      [],
-      rollout.errors.map((e) => e.service),
-    );
+    return rollBack(deps, context, { reason, failures: [], untouched: rollout.errors.map((e) => e.service) });
   }
   deploy.done(rollout.started.map((t) => `${t.service} ${t.deploymentId}`).join(', '));
 
@@ -199,33 +247,9 @@ export async function rolloutPhase(
       ? watched.failures.map((f) => `${f.service}: ${f.reason}`).join('; ')
       : `the rollout of ${watched.pending.join(', ')} did not complete within ${Math.round(req.timeoutMs / 1000)}s`;
   watch.failed(reason);
-  return rollBack(reason, watched.state === 'failed' ? watched.failures : []);
-}
-
-export async function rollbackBranch(
-  deps: Deps,
-  req: ReleaseRequest,
-  state: RunState,
-  what: {
-    reason: string;
-    failures: Failure[];
-    untouched: string[];
-    targets: Map<string, string>;
-    observers: Observers;
-  },
-): Promise<ReleaseResult> {
-  // Rolling back is a change too: only the lock's holder may make it.
-  await fence(deps, state);
-  return restore(deps, {
-    plan: state.plan,
-    steps: state.steps,
-    reason: what.reason,
-    failures: what.failures,
-    targets: what.targets,
-    timeoutMs: req.timeoutMs,
-    health: req.config.health,
-    observers: what.observers,
-    untouched: what.untouched,
-    base: base(state),
+  return rollBack(deps, context, {
+    reason,
+    failures: watched.state === 'failed' ? watched.failures : [],
+    untouched: [],
   });
 }

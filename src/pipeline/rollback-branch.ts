@@ -1,75 +1,83 @@
 /**
- * The rollback branch: the release failed after UpdateService. Each service goes
+ * The rollback branch, the whole of it: the release failed after UpdateService. Each service goes
  * back to its previous revision (ECS's own circuit-breaker rollback where it is
  * already under way, else an UpdateService of ferry's), and the old version must
  * answer its health checks. Restored: exit 1. Not restored: exit 3, with what to do.
  */
-import type { FerryConfig } from '../config/schema.ts';
 import { ExitCode } from '../errors.ts';
-import { type Deps, pollContext, type StepTimer, warn } from './context.ts';
+import { type Deps, pollContext, warn } from './context.ts';
 import type { Observers } from './observe.ts';
-import type { Plan, ServicePlan } from './plan.ts';
+import type { ServicePlan } from './plan.ts';
 import { errorText, retryTransient } from './poll.ts';
-import type { ReleaseResult } from './release-types.ts';
+import type { ReleaseRequest, ReleaseResult, RunState } from './request.ts';
 import { type Failure, startRollout, waitForEcsRollback, watchRollout } from './rollout.ts';
 import { probeVersion } from './verify.ts';
 import { healthSettings, healthUrl } from './verify-release.ts';
+import { fence } from './wrap-up.ts';
 
-export interface RestoreInput {
-  plan: Plan;
-  steps: StepTimer;
-  /** Why the release failed. */
+/** Why the release is being rolled back: the one input the branch takes besides the run. */
+export interface RollbackCause {
   reason: string;
+  /** The services whose rollout failed, and whether ECS's circuit breaker is already rolling each back. */
   failures: Failure[];
+  /** Services whose UpdateService never happened: nothing to undo there, but a claim to check. */
+  untouched: string[];
+}
+
+/** The run the branch belongs to: its request and progress, each service's new revision, the event watcher. */
+export interface RollbackContext {
+  req: ReleaseRequest;
+  state: RunState;
   /** The revision each service was being moved to (the release's). */
   targets: Map<string, string>;
-  timeoutMs: number;
-  health: FerryConfig['health'];
   observers: Observers;
-  /** Services whose UpdateService never happened: nothing to undo there. */
-  untouched: string[];
-  base: { digest: string; snapshotId?: string };
 }
 
 type ServiceOutcome = { service: string; ok: true } | { service: string; ok: false; problem: string };
 
-export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseResult> {
-  const { plan } = input;
-  const step = input.steps.start('rollback');
-  warn(deps, `release failed: ${input.reason}; rolling back`);
+export async function rollBack(
+  deps: Deps,
+  context: RollbackContext,
+  cause: RollbackCause,
+): Promise<ReleaseResult> {
+  const { plan, steps } = context.state;
+  // Rolling back is a change too: only the lock's holder may make it.
+  await fence(deps, context.state);
+  const step = steps.start('rollback');
+  warn(deps, `release failed: ${cause.reason}; rolling back`);
   // Every service the release changed goes back, not only the one that failed. Services whose
   // UpdateService failed were not changed, but that is a claim to check too.
-  const touched = plan.services.filter((s) => !input.untouched.includes(s.name));
+  const touched = plan.services.filter((s) => !cause.untouched.includes(s.name));
   const outcomes = await Promise.all(
     plan.services.map((s) =>
-      input.untouched.includes(s.name) ? checkUntouched(deps, input, s) : restoreService(deps, input, s),
+      cause.untouched.includes(s.name)
+        ? checkUntouched(deps, context, s)
+        : restoreService(deps, context, s, cause.failures),
     ),
   );
   const problems = outcomes.filter((o): o is Extract<ServiceOutcome, { ok: false }> => !o.ok);
-  const snapshotLine = input.base.snapshotId
-    ? [`database snapshot taken before the migration: ${input.base.snapshotId}`]
-    : [];
+  const snapshotId = context.state.snapshotId;
+  const base = { digest: plan.digest, ...(snapshotId ? { snapshotId } : {}), ...firstTarget(context) };
+  const snapshotLine = snapshotId ? [`database snapshot taken before the migration: ${snapshotId}`] : [];
   if (problems.length === 0) {
     step.done(
       `back on ${plan.previousSha ?? 'the previous revision'}${touched.length > 1 ? ` (${touched.map((s) => s.name).join(', ')})` : ''}`,
     );
     return {
-      ...input.base,
+      ...base,
       outcome: 'rolled_back',
       exitCode: ExitCode.ReleaseFailed,
-      ...firstTarget(input),
-      reason: `${input.reason}; rolled back to the previous revision, which answers its health checks`,
+      reason: `${cause.reason}; rolled back to the previous revision, which answers its health checks`,
       next: [...snapshotLine, 'the database was not rolled back (migrations are expand/contract)'],
     };
   }
   const what = problems.map((p) => `${p.service}: ${p.problem}`).join('; ');
   step.failed(what);
   return {
-    ...input.base,
+    ...base,
     outcome: 'failed',
     exitCode: ExitCode.NeedsPerson,
-    ...firstTarget(input),
-    reason: `${input.reason}; the rollback did not restore the service (${what})`,
+    reason: `${cause.reason}; the rollback did not restore the service (${what})`,
     next: [
       `look now: ferry status ${plan.env}, and the service's events in the ECS console`,
       `to retry the rollback: ferry rollback ${plan.env}`,
@@ -86,33 +94,33 @@ export async function restore(deps: Deps, input: RestoreInput): Promise<ReleaseR
   };
 }
 
-const firstTarget = (input: RestoreInput) => {
-  const arn = input.targets.get(input.plan.services[0]!.name);
+const firstTarget = (context: RollbackContext) => {
+  const arn = context.targets.get(context.state.plan.services[0]!.name);
   return arn ? { taskDefinitionArn: arn } : {};
 };
 
 /** A service ferry never changed: it must still run the previous revision, and that must answer. */
 async function checkUntouched(
   deps: Deps,
-  input: RestoreInput,
+  context: RollbackContext,
   service: ServicePlan,
 ): Promise<ServiceOutcome> {
   const snapshot = await retryTransient(pollContext(deps), `service ${service.name}`, () =>
-    deps.ports.ecs.describeService(input.plan.cluster, service.name),
+    deps.ports.ecs.describeService(context.state.plan.cluster, service.name),
   ).catch((err: unknown) => errorText(err));
   if (typeof snapshot === 'string')
     return { service: service.name, ok: false, problem: `cannot read the service: ${snapshot}` };
   const primary = snapshot.deployments.find((d) => d.status === 'PRIMARY');
-  const failed = input.targets.get(service.name);
+  const failed = context.targets.get(service.name);
   if (primary?.taskDefinitionArn === failed)
     return { service: service.name, ok: false, problem: `it runs the failed revision ${failed}` };
-  return probeOld(deps, input, service);
+  return probeOld(deps, context, service);
 }
 
-async function probeOld(deps: Deps, input: RestoreInput, service: ServicePlan): Promise<ServiceOutcome> {
+async function probeOld(deps: Deps, context: RollbackContext, service: ServicePlan): Promise<ServiceOutcome> {
   // Without a load balancer the completed ECS deployment is the service's health.
   if (!service.baseUrl) return { service: service.name, ok: true };
-  const settings = healthSettings(input.health);
+  const settings = healthSettings(context.req.config.health);
   const answered = await probeVersion(
     deps,
     healthUrl(service.baseUrl, settings.path),
@@ -126,12 +134,14 @@ async function probeOld(deps: Deps, input: RestoreInput, service: ServicePlan): 
 
 async function restoreService(
   deps: Deps,
-  input: RestoreInput,
+  context: RollbackContext,
   service: ServicePlan,
+  failures: Failure[],
 ): Promise<ServiceOutcome> {
-  const { plan } = input;
-  const failure = input.failures.find((f) => f.service === service.name);
-  const targetArn = input.targets.get(service.name)!;
+  const { plan } = context.state;
+  const { timeoutMs } = context.req;
+  const failure = failures.find((f) => f.service === service.name);
+  const targetArn = context.targets.get(service.name)!;
   let back = false;
   if (failure?.ecsRollingBack) {
     const ecs = await waitForEcsRollback(
@@ -139,8 +149,8 @@ async function restoreService(
       plan.cluster,
       service.name,
       targetArn,
-      input.timeoutMs,
-      input.observers,
+      timeoutMs,
+      context.observers,
     );
     if (ecs.state === 'failed') return { service: service.name, ok: false, problem: ecs.reason };
     if (ecs.state === 'timeout')
@@ -158,7 +168,7 @@ async function restoreService(
         ok: false,
         problem: `UpdateService failed: ${started.errors[0]!.reason}`,
       };
-    const watched = await watchRollout(deps, plan.cluster, started.started, input.timeoutMs, input.observers);
+    const watched = await watchRollout(deps, plan.cluster, started.started, timeoutMs, context.observers);
     if (watched.state !== 'completed') {
       const why =
         watched.state === 'failed'
@@ -167,5 +177,5 @@ async function restoreService(
       return { service: service.name, ok: false, problem: `the rollback deployment ${why}` };
     }
   }
-  return probeOld(deps, input, service);
+  return probeOld(deps, context, service);
 }
