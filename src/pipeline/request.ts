@@ -55,6 +55,7 @@ export interface RunSettings {
 }
 
 export type ReleaseRequest = ReleaseAsk & RunSettings;
+export type DeployRequest = DeployAsk & RunSettings;
 
 export interface ReleaseResult {
   outcome: Outcome;

@@ -1,7 +1,10 @@
 /** A ready-made environment for pipeline tests: shop/staging on the fakes, one service running OLD_SHA. */
 import { parseConfig, parseDescriptor } from '../../src/config/load.ts';
 import type { Descriptor, FerryConfig } from '../../src/config/schema.ts';
-import type { ReleaseRequest } from '../../src/pipeline/release.ts';
+import type { Deps } from '../../src/pipeline/context.ts';
+import { isRefusal, type Plan, planRelease } from '../../src/pipeline/plan.ts';
+import { readReleaseState } from '../../src/pipeline/read.ts';
+import type { DeployRequest, ReleaseRequest } from '../../src/pipeline/request.ts';
 import { type FakeWorld, fakeWorld } from './fakes.ts';
 
 export const OLD_SHA = 'a'.repeat(40);
@@ -42,7 +45,7 @@ export function testDescriptor(overrides: Record<string, unknown> = {}): Descrip
 }
 
 export interface ReleaseFixture extends FakeWorld {
-  request: ReleaseRequest;
+  request: DeployRequest;
   oldArn: string;
   newDigest: string;
 }
@@ -62,7 +65,7 @@ export function releaseFixture(
     'ferry:digest': oldDigest,
   });
   world.ecs.addService(SERVICE, old.arn);
-  const request: ReleaseRequest = {
+  const request: DeployRequest = {
     kind: 'deploy',
     env: 'staging',
     sha: NEW_SHA,
@@ -81,4 +84,11 @@ export const MUTATING = /\.(Put|Delete|Create|Register|Run|Update|Stop|Deregiste
 
 export function mutatingCalls(log: string[]): string[] {
   return log.filter((c) => MUTATING.test(c));
+}
+
+/** Read, then plan, as the runbook does before the lock; a refusal fails the test. */
+export async function planFor(deps: Deps, request: ReleaseRequest): Promise<Plan> {
+  const decision = planRelease(await readReleaseState(deps, request));
+  if (isRefusal(decision)) throw new Error(`refused: ${decision.reason}`);
+  return decision;
 }

@@ -1,11 +1,15 @@
-/** The pure planner: every decision from what resolve read, without fakes. */
+/** The pure planner: every decision from what read.ts gathered, without fakes. */
 import { describe, expect, it } from 'vitest';
-import { describePlan, type PlanInput, planRelease, versionOf } from '../../../src/pipeline/plan.ts';
+import type { Descriptor, FerryConfig } from '../../../src/config/schema.ts';
+import type { LedgerEntry } from '../../../src/pipeline/ledger.ts';
+import { describePlan, isRefusal, type Plan, planRelease } from '../../../src/pipeline/plan.ts';
 import type {
   DeploymentSnapshot,
   ServiceSnapshot,
   TaskDefinitionSnapshot,
 } from '../../../src/pipeline/ports.ts';
+import type { ReleaseState } from '../../../src/pipeline/read.ts';
+import { versionOf } from '../../../src/pipeline/versions.ts';
 import {
   BASE_URL,
   NEW_SHA,
@@ -56,18 +60,41 @@ const service = (deployments: DeploymentSnapshot[], name = SERVICE): ServiceSnap
   events: [{ id: 'ev-1', createdAt: at, message: 'steady' }],
 });
 
-/** One service of one family: the planner's per-family and per-service maps, written as single values. */
-interface OneServiceInput extends Omit<PlanInput, 'latest' | 'recorded' | 'previous' | 'previousFallback'> {
+/** One service of one family: the read state's per-family and per-service maps, written as single values. */
+interface OneServiceInput {
+  kind: 'deploy' | 'rollback';
+  sha: string;
+  digest: string;
+  config: FerryConfig;
+  descriptor: Descriptor;
   latest: TaskDefinitionSnapshot;
   recorded?: TaskDefinitionSnapshot;
+  /** The revision the service runs now, read by ARN. */
   previous?: TaskDefinitionSnapshot;
+  /** The revision of the ledger's newest deployed release. */
   previousFallback?: string;
+  services: ServiceSnapshot[];
+  now: Date;
 }
 
-const input = (over: Partial<OneServiceInput> = {}): PlanInput => {
+const entry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
+  sha: OLD_SHA,
+  digest: `sha256:${'a'.repeat(64)}`,
+  taskDefinitionArn: arn(1),
+  previousTaskDefinitionArn: null,
+  snapshotId: null,
+  outcome: 'deployed',
+  actor: 'alice',
+  startedAt: at.toISOString(),
+  finishedAt: at.toISOString(),
+  steps: [],
+  version: 1,
+  ...over,
+});
+
+const stateOf = (over: Partial<OneServiceInput> = {}): ReleaseState => {
   const one: OneServiceInput = {
     kind: 'deploy',
-    env: 'staging',
     sha: NEW_SHA,
     digest: NEW_DIGEST,
     config: testConfig(),
@@ -77,19 +104,45 @@ const input = (over: Partial<OneServiceInput> = {}): PlanInput => {
     now: at,
     ...over,
   };
-  const { latest, recorded, previous, previousFallback, ...rest } = one;
+  const settings = {
+    env: 'staging',
+    config: one.config,
+    descriptor: one.descriptor,
+    timeoutMs: 60_000,
+    dryRun: false,
+    owner: 'alice@laptop',
+    runId: 'run-1',
+  };
   return {
-    ...rest,
-    latest: new Map([[latest.family, latest]]),
-    ...(recorded ? { recorded: new Map([[SERVICE, recorded]]) } : {}),
-    ...(previous ? { previous: new Map([[SERVICE, previous]]) } : {}),
-    ...(previousFallback ? { previousFallback: new Map([[SERVICE, previousFallback]]) } : {}),
+    request:
+      one.kind === 'rollback'
+        ? { kind: 'rollback', ...settings }
+        : { kind: 'deploy', sha: one.sha, ...settings },
+    sha: one.sha,
+    target:
+      one.kind === 'rollback'
+        ? { kind: 'rollback', to: entry({ sha: one.sha, digest: one.digest }), imageExists: true }
+        : { kind: 'deploy', digest: one.digest },
+    latest: new Map([[one.latest.family, one.latest]]),
+    services: one.services,
+    revisions: new Map(one.previous ? [[one.previous.arn, one.previous]] : []),
+    ...(one.recorded ? { recorded: new Map([[SERVICE, one.recorded]]) } : {}),
+    ledger: one.previousFallback ? [entry({ taskDefinitionArn: one.previousFallback })] : [],
+    now: one.now,
   };
 };
 
+/** The plan for a state that must not be refused. */
+const planOf = (state: ReleaseState): Plan => {
+  const decision = planRelease(state);
+  if (isRefusal(decision)) throw new Error(`refused: ${decision.reason}`);
+  return decision;
+};
+const input = stateOf;
+
 describe('planRelease', () => {
   it('registers a revision from the latest one, pinned by digest, then snapshots and migrates', () => {
-    const plan = planRelease(input({ previous: OLD }));
+    const plan = planOf(input({ previous: OLD }));
     expect(plan).toMatchObject({
       kind: 'deploy',
       app: 'shop',
@@ -123,7 +176,7 @@ describe('planRelease', () => {
   });
 
   it('reuses the latest revision when it carries this exact release', () => {
-    expect(planRelease(input({ latest: NEW })).revision).toEqual({
+    expect(planOf(input({ latest: NEW })).revision).toEqual({
       kind: 'reuse',
       arn: arn(2),
       image: `${REPO_URI}@${NEW_DIGEST}`,
@@ -131,18 +184,18 @@ describe('planRelease', () => {
     // Same SHA, another digest: not this release.
     const other = def(3, NEW_SHA, `sha256:${'c'.repeat(64)}`);
     expect(
-      planRelease(input({ latest: { ...other, tags: { ...other.tags, 'ferry:digest': NEW_DIGEST } } }))
-        .revision.kind,
+      planOf(input({ latest: { ...other, tags: { ...other.tags, 'ferry:digest': NEW_DIGEST } } })).revision
+        .kind,
     ).toBe('register');
-    expect(planRelease(input({ latest: def(3, NEW_SHA, NEW_DIGEST, false) })).revision.kind).toBe('register');
+    expect(planOf(input({ latest: def(3, NEW_SHA, NEW_DIGEST, false) })).revision.kind).toBe('register');
   });
 
   it('reuses the recorded revision of a rollback target while it is ACTIVE, and never migrates on a rollback', () => {
-    const plan = planRelease(input({ kind: 'rollback', sha: OLD_SHA, recorded: OLD, latest: NEW }));
+    const plan = planOf(input({ kind: 'rollback', sha: OLD_SHA, recorded: OLD, latest: NEW }));
     expect(plan.revision).toEqual({ kind: 'reuse', arn: arn(1), image: OLD.containers[0]!.image });
     expect(plan.snapshot).toEqual({ skip: 'a rollback does not migrate' });
     expect(plan.migration).toEqual({ skip: 'a rollback does not migrate' });
-    const inactive = planRelease(
+    const inactive = planOf(
       input({
         kind: 'rollback',
         sha: OLD_SHA,
@@ -156,7 +209,7 @@ describe('planRelease', () => {
 
   it('converges only a service alone on the target revision, COMPLETED, at full strength', () => {
     const onTarget = (over: Partial<DeploymentSnapshot> = {}) =>
-      planRelease(
+      planOf(
         input({ latest: NEW, services: [service([deployment({ taskDefinitionArn: arn(2), ...over })])] }),
       ).services[0]!.converged;
     expect(onTarget()).toBe(true);
@@ -164,11 +217,11 @@ describe('planRelease', () => {
     expect(onTarget({ rolloutState: 'IN_PROGRESS' })).toBe(false);
     expect(onTarget({ runningCount: 1 })).toBe(false);
     const two = service([deployment({ taskDefinitionArn: arn(2) }), deployment({ status: 'ACTIVE' })]);
-    expect(planRelease(input({ latest: NEW, services: [two] })).services[0]!.converged).toBe(false);
+    expect(planOf(input({ latest: NEW, services: [two] })).services[0]!.converged).toBe(false);
     // On another revision, or a revision to register: not converged.
-    expect(planRelease(input({ latest: NEW })).services[0]!.converged).toBe(false);
+    expect(planOf(input({ latest: NEW })).services[0]!.converged).toBe(false);
     expect(
-      planRelease(input({ services: [service([deployment({ taskDefinitionArn: arn(2) })])] })).services[0]!
+      planOf(input({ services: [service([deployment({ taskDefinitionArn: arn(2) })])] })).services[0]!
         .converged,
     ).toBe(false);
   });
@@ -181,40 +234,40 @@ describe('planRelease', () => {
       ],
     });
     const onNew = service([deployment({ taskDefinitionArn: arn(2) })]);
-    const half = planRelease(
+    const half = planOf(
       input({ descriptor, latest: NEW, services: [onNew, service([deployment()], 'api')] }),
     );
     expect(half.services.map((s) => s.converged)).toEqual([true, false]);
     expect(half.snapshot).toHaveProperty('name');
     expect(half.migration).toHaveProperty('command');
-    const all = planRelease(input({ descriptor, latest: NEW, services: [onNew, { ...onNew, name: 'api' }] }));
+    const all = planOf(input({ descriptor, latest: NEW, services: [onNew, { ...onNew, name: 'api' }] }));
     expect(all.snapshot).toEqual({ skip: 'the release is already live; nothing to migrate' });
     expect(all.migration).toEqual({ skip: 'the release is already live; nothing to migrate' });
   });
 
   it('on a re-run whose release is live, returns to the release before it, never to the target', () => {
     const live = [service([deployment({ taskDefinitionArn: arn(2) })])];
-    expect(planRelease(input({ latest: NEW, services: live })).services[0]).not.toHaveProperty(
+    expect(planOf(input({ latest: NEW, services: live })).services[0]).not.toHaveProperty(
       'previousTaskDefinitionArn',
     );
     expect(
-      planRelease(input({ latest: NEW, services: live, previousFallback: arn(1) })).services[0]!
+      planOf(input({ latest: NEW, services: live, previousFallback: arn(1) })).services[0]!
         .previousTaskDefinitionArn,
     ).toBe(arn(1));
   });
 
   it('skips the snapshot without a database or a migrate command', () => {
-    const noDb = planRelease(input({ descriptor: testDescriptor({ database: undefined }) }));
+    const noDb = planOf(input({ descriptor: testDescriptor({ database: undefined }) }));
     expect(noDb.snapshot).toEqual({ skip: 'the environment has no database' });
     expect(noDb.migration).toHaveProperty('command');
-    const noMigrate = planRelease(input({ config: testConfig({ migrate: undefined }) }));
+    const noMigrate = planOf(input({ config: testConfig({ migrate: undefined }) }));
     expect(noMigrate.snapshot).toEqual({ skip: 'no migrate command in the config' });
     expect(noMigrate.migration).toEqual({ skip: 'no migrate command in the config' });
   });
 
   it('knows no previous version without a previous revision', () => {
-    expect(planRelease(input())).not.toHaveProperty('previousSha');
-    expect(planRelease(input({ services: [] })).services[0]).toMatchObject({
+    expect(planOf(input())).not.toHaveProperty('previousSha');
+    expect(planOf(input({ services: [] })).services[0]).toMatchObject({
       converged: false,
       knownEventIds: [],
     });
@@ -232,7 +285,7 @@ describe('versionOf', () => {
 
 describe('describePlan', () => {
   it('lists what the release will do', () => {
-    expect(describePlan(planRelease(input({ previous: OLD })))).toEqual([
+    expect(describePlan(planOf(input({ previous: OLD })))).toEqual([
       `deploy ${NEW_SHA} to staging`,
       `image    ${REPO_URI}@${NEW_DIGEST}`,
       `revision new, from ${arn(1)}`,
@@ -241,7 +294,7 @@ describe('describePlan', () => {
       'migrate  ["npm","run","migrate"]',
       `service  ${SERVICE} (shop-staging) from ${arn(1)}`,
     ]);
-    const live = planRelease(
+    const live = planOf(
       input({ latest: NEW, services: [service([deployment({ taskDefinitionArn: arn(2) })])] }),
     );
     expect(describePlan(live).slice(2)).toEqual([
@@ -250,8 +303,124 @@ describe('describePlan', () => {
       'migrate  skipped: the release is already live; nothing to migrate',
       `service  ${SERVICE} (shop-staging) already on this release: verify only`,
     ]);
-    expect(describePlan(planRelease(input({ services: [] })))[6]).toBe(
+    expect(describePlan(planOf(input({ services: [] })))[6]).toBe(
       `service  ${SERVICE} (shop-staging) from (unknown)`,
     );
+  });
+});
+
+describe('planRelease refuses, before the lock, what must not start (exit 2, nothing changed)', () => {
+  const promotion = (over: Partial<Extract<ReleaseState['target'], { kind: 'promote' }>> = {}) => {
+    const base = stateOf();
+    const passed = entry({ sha: NEW_SHA, digest: NEW_DIGEST });
+    return {
+      ...base,
+      request: { ...base.request, kind: 'promote' as const, from: 'qa' },
+      target: { kind: 'promote' as const, from: 'qa', passed, sourceLedger: [passed], ...over },
+    } satisfies ReleaseState;
+  };
+  const cases: [string, () => ReleaseState, RegExp][] = [
+    [
+      'a deploy straight into an environment fed by promotion',
+      () => {
+        const s = stateOf({
+          config: testConfig({ environments: { qa: {}, staging: { promoteFrom: 'qa' } } }),
+        });
+        return s;
+      },
+      /staging takes images only through promotion from qa/,
+    ],
+    ['a SHA without an image', () => stateOf({ digest: '' }), /--sha b{40}: no image tagged b{40}/],
+    [
+      'a rollback whose image is gone',
+      () => {
+        const s = stateOf({ kind: 'rollback', sha: OLD_SHA });
+        return { ...s, target: { ...s.target, imageExists: false } as ReleaseState['target'] };
+      },
+      /no longer exists in ECR; pick another release with --to/,
+    ],
+    [
+      "a promotion whose SHA the target's repository tags as another image",
+      () => promotion({ targetTag: `sha256:${'e'.repeat(64)}` }),
+      /tags are immutable, so this release cannot be promoted/,
+    ],
+    [
+      'a promotion older than what the target runs',
+      () => {
+        const s = promotion();
+        // The target runs OLD_SHA, which passed qa after NEW_SHA.
+        const sourceLedger = [entry({ sha: OLD_SHA }), entry({ sha: NEW_SHA, digest: NEW_DIGEST })];
+        return { ...s, revisions: new Map([[OLD.arn, OLD]]), target: { ...s.target, sourceLedger } };
+      },
+      /passed qa before aaaaaaa, which staging runs: promoting it would move staging backwards/,
+    ],
+    [
+      'a service that is not ACTIVE',
+      () => stateOf({ services: [{ ...service([deployment()]), status: 'DRAINING' }] }),
+      /service shop-staging-web in cluster shop-staging is DRAINING, not ACTIVE/,
+    ],
+    [
+      'a database that does not exist',
+      () => ({ ...stateOf(), database: { identifier: 'shop-staging', status: undefined } }),
+      /database shop-staging \(descriptor database.identifier\) does not exist/,
+    ],
+    [
+      'dangerous migrations with migrate.dangerous "fail"',
+      () => ({
+        ...stateOf({
+          config: testConfig({ migrate: { command: ['m'], paths: ['db/*.sql'], dangerous: 'fail' } }),
+        }),
+        migrations: {
+          kind: 'files',
+          files: [{ path: 'db/2.sql', sql: 'DROP TABLE users;' }],
+          scope: 'test',
+          unmatched: [],
+        },
+      }),
+      /dangerous migration statement .*migrate.dangerous is "fail", so nothing was changed/,
+    ],
+    [
+      'migrations that cannot be checked with migrate.dangerous "fail"',
+      () => ({
+        ...stateOf({
+          config: testConfig({ migrate: { command: ['m'], paths: ['db/*.sql'], dangerous: 'fail' } }),
+        }),
+        migrations: { kind: 'unavailable', reason: 'migrations not checked: no git' },
+      }),
+      /migrations not checked: no git; migrate.dangerous is "fail"/,
+    ],
+  ];
+  it.each(cases)('%s', (_, state, reason) => {
+    const decision = planRelease(state());
+    expect(isRefusal(decision)).toBe(true);
+    expect(decision).toMatchObject({ exitCode: 2, reason: expect.stringMatching(reason) });
+  });
+
+  it('goes on with a warning when the same migrations only warn', () => {
+    const decision = planOf({
+      ...stateOf({ config: testConfig({ migrate: { command: ['m'], paths: ['db/*.sql'] } }) }),
+      migrations: {
+        kind: 'files',
+        files: [{ path: 'db/2.sql', sql: 'DROP TABLE users;' }],
+        scope: 'test',
+        unmatched: [],
+      },
+    });
+    expect(decision.notes.map((n) => n.level)).toContain('error');
+    expect(decision.migration).toHaveProperty('command');
+  });
+
+  it('has nothing to do for a promotion the target already runs, and copies for one it does not', () => {
+    const NEW_ON_TARGET = def(2, NEW_SHA, NEW_DIGEST);
+    const live = promotion();
+    const converged = planOf({
+      ...live,
+      latest: new Map([[NEW_ON_TARGET.family, NEW_ON_TARGET]]),
+      services: [service([deployment({ taskDefinitionArn: arn(2) })])],
+    });
+    expect(converged.nothingToDo).toMatch(/staging already runs bbbbbbb .*nothing to promote/);
+    const fresh = planOf(live);
+    expect(fresh.nothingToDo).toBeUndefined();
+    expect(fresh).toMatchObject({ recordKind: 'promote', promotion: { from: 'qa', sourceCheck: 'run' } });
   });
 });

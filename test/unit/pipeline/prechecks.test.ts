@@ -2,10 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { firingAlarmMessage, firingDeploymentAlarms } from '../../../src/pipeline/alarms.ts';
 import { type LedgerEntry, type ReleaseRecord, recordRelease } from '../../../src/pipeline/ledger.ts';
-import { isOlderThan, refuseOlderPromotion } from '../../../src/pipeline/promotion-order.ts';
+import { isOlderThan } from '../../../src/pipeline/promotion-order.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
 import { expandShaPrefix, noImageHint } from '../../../src/pipeline/sha-prefix.ts';
-import { NEW_SHA, OLD_SHA, releaseFixture, SERVICE, testConfig } from '../../support/fakes-release.ts';
+import {
+  mutatingCalls,
+  NEW_SHA,
+  OLD_SHA,
+  releaseFixture,
+  SERVICE,
+  testConfig,
+} from '../../support/fakes-release.ts';
 
 const record = (sha: string, outcome: ReleaseRecord['outcome'] = 'deployed'): ReleaseRecord => ({
   kind: 'deploy',
@@ -113,22 +120,43 @@ describe('promotion order', () => {
     expect(isOlderThan(ledger, 'x', '3')).toBe(false);
   });
 
-  it('refuses an older promotion, naming how to go back on purpose', async () => {
+  it('refuses an older promotion before the lock, naming how to go back on purpose', async () => {
     const source = releaseFixture();
-    await recordRelease(source.parameters, 'shop', 'staging', record(OLD_SHA));
-    await recordRelease(source.parameters, 'shop', 'staging', record(NEW_SHA));
+    const digestOf = async (sha: string) =>
+      (await source.ports.registry.findImageByTag('shop-staging', sha))!.digest;
+    await recordRelease(source.parameters, 'shop', 'qa', {
+      ...record(OLD_SHA),
+      digest: await digestOf(OLD_SHA),
+    });
+    await recordRelease(source.parameters, 'shop', 'qa', {
+      ...record(NEW_SHA),
+      digest: await digestOf(NEW_SHA),
+    });
     const target = releaseFixture();
     expect((await runRelease(target.deps, target.request)).exitCode).toBe(0);
-    const input = {
-      source: { ports: source.ports, descriptor: source.request.descriptor, env: 'staging' },
-      target: { ports: target.ports, descriptor: target.request.descriptor, env: 'production' },
+    const deps = {
+      ...target.deps,
+      source: { env: 'qa', ports: source.ports, descriptor: source.request.descriptor },
     };
-    await expect(refuseOlderPromotion({ ...input, sha: OLD_SHA })).rejects.toMatchObject({
-      exitCode: 2,
-      message:
-        'aaaaaaa passed staging before bbbbbbb, which production runs: promoting it would move production backwards; nothing was changed',
+    const { sha: _, ...settings } = target.request;
+    const before = mutatingCalls(target.log).length;
+    const result = await runRelease(deps, {
+      ...settings,
+      kind: 'promote',
+      from: 'qa',
+      sha: OLD_SHA,
+      runId: 'run-2',
     });
-    await expect(refuseOlderPromotion({ ...input, sha: NEW_SHA })).resolves.toBeUndefined();
+    expect(result).toMatchObject({
+      exitCode: 2,
+      reason:
+        'aaaaaaa passed qa before bbbbbbb, which staging runs: promoting it would move staging backwards; nothing was changed',
+      next: [
+        'to go back on purpose: ferry rollback staging --to aaaaaaa',
+        'or, if this is really what you want: ferry promote ... --allow-older',
+      ],
+    });
+    expect(mutatingCalls(target.log).length).toBe(before);
   });
 });
 

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { recordRelease } from '../../../src/pipeline/ledger.ts';
 import type { ImageCopier } from '../../../src/pipeline/ports.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
+import type { ReleaseRequest } from '../../../src/pipeline/request.ts';
 import { NEW_SHA, releaseFixture } from '../../support/fakes-release.ts';
 
 const SOURCE_DIGEST = `sha256:${'c'.repeat(64)}`;
 
 /** A promotion into shop-staging's fake repository, where NEW_SHA's tag is not yet present. */
-function promotionFixture(copy: ImageCopier['copy']) {
+async function promotionFixture(copy: ImageCopier['copy']) {
   const f = releaseFixture();
   f.registry.tags.delete(`shop-staging:${NEW_SHA}`);
   const copies: string[] = [];
@@ -17,13 +19,39 @@ function promotionFixture(copy: ImageCopier['copy']) {
       return copy(digest, tag, signal);
     },
   };
-  const request = { ...f.request, promotion: { from: 'qa', digest: SOURCE_DIGEST, copier } };
+  // qa ran NEW_SHA as SOURCE_DIGEST: its ledger says so and its repository has the image.
+  const source = releaseFixture();
+  source.registry.tags.set(`shop-staging:${NEW_SHA}`, SOURCE_DIGEST);
+  await recordRelease(source.parameters, 'shop', 'qa', {
+    kind: 'deploy',
+    sha: NEW_SHA,
+    digest: SOURCE_DIGEST,
+    taskDefinitionArn: null,
+    previousTaskDefinitionArn: null,
+    snapshotId: null,
+    outcome: 'deployed',
+    actor: 'a',
+    startedAt: '2026-03-01T00:00:00.000Z',
+    finishedAt: '2026-03-01T00:00:00.000Z',
+    steps: [],
+  });
+  f.deps.source = { env: 'qa', ports: source.ports, descriptor: source.request.descriptor };
+  f.deps.copier = copier;
+  const { sha: _, ...settings } = f.request;
+  const request: ReleaseRequest = {
+    ...settings,
+    kind: 'promote',
+    from: 'qa',
+    sha: NEW_SHA,
+    // The live check of the source has tests of its own (source-gate).
+    skipSourceCheck: true,
+  };
   return { f, request, copies };
 }
 
 describe('runRelease (promotion)', () => {
   it('copies the source digest after taking the lock and before registering, then deploys exactly that digest', async () => {
-    const { f, request, copies } = promotionFixture(async (digest, tag) => {
+    const { f, request, copies } = await promotionFixture(async (digest, tag) => {
       f.registry.tags.set(`shop-staging:${tag}`, digest);
       return { detail: 'copied 2 blob(s)' };
     });
@@ -40,7 +68,7 @@ describe('runRelease (promotion)', () => {
   });
 
   it('fails before the migration when the copy fails (exit 1), names the snapshot taken meanwhile, releases the lock', async () => {
-    const { f, request } = promotionFixture(async () => {
+    const { f, request } = await promotionFixture(async () => {
       throw new Error('LayersNotFoundException: blob missing');
     });
     const result = await runRelease(f.deps, request);
@@ -56,7 +84,7 @@ describe('runRelease (promotion)', () => {
   });
 
   it('runs the copy and the snapshot at the same time, each with its own timing in the ledger', async () => {
-    const { f, request } = promotionFixture(async (digest, tag) => {
+    const { f, request } = await promotionFixture(async (digest, tag) => {
       await f.deps.clock.sleep(40_000);
       f.registry.tags.set(`shop-staging:${tag}`, digest);
       return { detail: 'copied' };
@@ -81,7 +109,7 @@ describe('runRelease (promotion)', () => {
   });
 
   it('refuses to deploy when the copied tag does not carry the source digest', async () => {
-    const { f, request } = promotionFixture(async (_digest, tag) => {
+    const { f, request } = await promotionFixture(async (_digest, tag) => {
       f.registry.tags.set(`shop-staging:${tag}`, `sha256:${'d'.repeat(64)}`);
       return { detail: 'copied' };
     });
@@ -93,7 +121,7 @@ describe('runRelease (promotion)', () => {
   });
 
   it('stops at resolve (exit 2, nothing changed) when the target already tags the SHA as another image', async () => {
-    const { f, request, copies } = promotionFixture(async () => ({ detail: 'unused' }));
+    const { f, request, copies } = await promotionFixture(async () => ({ detail: 'unused' }));
     f.registry.tags.set(`shop-staging:${NEW_SHA}`, `sha256:${'e'.repeat(64)}`);
     const result = await runRelease(f.deps, request);
 

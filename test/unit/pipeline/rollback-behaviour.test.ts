@@ -9,8 +9,7 @@ import type { FerryEvent } from '../../../src/pipeline/events.ts';
 import { recordRelease } from '../../../src/pipeline/ledger.ts';
 import type { HttpProbe, ServiceDeploymentStatus } from '../../../src/pipeline/ports.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
-import { resolvePlan } from '../../../src/pipeline/resolve.ts';
-import { NEW_SHA, OLD_SHA, releaseFixture, SERVICE } from '../../support/fakes-release.ts';
+import { NEW_SHA, OLD_SHA, planFor, releaseFixture, SERVICE } from '../../support/fakes-release.ts';
 
 const stepStatus = (events: FerryEvent[], step: string) =>
   events.filter((e) => e.type === 'step' && e.step === step).map((e) => (e as { status: string }).status);
@@ -158,7 +157,7 @@ describe('after a rollback', () => {
 
   it('knows the previous version from the revision the service ran', async () => {
     const f = releaseFixture();
-    const plan = await resolvePlan(f.deps, f.request);
+    const plan = await planFor(f.deps, f.request);
     expect(plan.previousSha).toBe(OLD_SHA);
     expect(plan.services[0]!.previousTaskDefinitionArn).toBe(f.oldArn);
   });
@@ -186,7 +185,7 @@ describe('a re-run after a crash', () => {
     const newArn = f.ecs.updates[0]!.taskDefinitionArn;
 
     f.http.unhealthy.set(NEW_SHA, 0);
-    const plan = await resolvePlan(f.deps, f.request);
+    const plan = await planFor(f.deps, f.request);
     expect(plan.services[0]).toMatchObject({ converged: true, previousTaskDefinitionArn: f.oldArn });
     expect(plan.previousSha).toBe(OLD_SHA);
     const again = await runRelease(f.deps, { ...f.request, runId: 'run-2' });

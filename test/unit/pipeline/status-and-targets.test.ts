@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ReleaseRecord, recordRelease } from '../../../src/pipeline/ledger.ts';
 import { choosePromotion } from '../../../src/pipeline/promotion.ts';
+import { readReleaseState } from '../../../src/pipeline/read.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
-import { findRollbackTarget } from '../../../src/pipeline/rollback-target.ts';
 import { readEnvironmentStatus, readServiceStatus } from '../../../src/pipeline/status.ts';
 import {
   NEW_SHA,
@@ -99,7 +99,14 @@ describe('readEnvironmentStatus', () => {
   });
 });
 
-describe('findRollbackTarget', () => {
+/** Where a rollback goes, as the read step finds it. */
+async function findRollbackTarget(f: ReturnType<typeof releaseFixture>, to?: string) {
+  const { sha: _, ...settings } = f.request;
+  const state = await readReleaseState(f.deps, { ...settings, kind: 'rollback', ...(to ? { to } : {}) });
+  return state;
+}
+
+describe('the rollback target', () => {
   it('is the newest successful release other than what runs now', async () => {
     const f = releaseFixture();
     await recordRelease(
@@ -120,11 +127,9 @@ describe('findRollbackTarget', () => {
       'staging',
       record({ sha: OLD_SHA, taskDefinitionArn: f.oldArn }),
     );
-    const target = await findRollbackTarget(f.ports, f.request.descriptor, 'staging');
+    const target = await findRollbackTarget(f);
     expect(target.sha).toBe('1'.repeat(40));
-    expect(
-      (await findRollbackTarget(f.ports, f.request.descriptor, 'staging', OLD_SHA.slice(0, 7))).sha,
-    ).toBe(OLD_SHA);
+    expect((await findRollbackTarget(f, OLD_SHA.slice(0, 7))).sha).toBe(OLD_SHA);
   });
 
   it('refuses (exit 2) when there is nothing to return to', async () => {
@@ -135,7 +140,7 @@ describe('findRollbackTarget', () => {
       'staging',
       record({ sha: OLD_SHA, taskDefinitionArn: f.oldArn }),
     );
-    await expect(findRollbackTarget(f.ports, f.request.descriptor, 'staging')).rejects.toMatchObject({
+    await expect(findRollbackTarget(f)).rejects.toMatchObject({
       exitCode: 2,
       message: 'no earlier successful release in the ledger to roll back to; see `ferry history`',
     });

@@ -1,7 +1,17 @@
 /** The result a run ends with, the ledger record it leaves, and what an interrupted run prints. */
 import { describe, expect, it } from 'vitest';
+import type { Git } from '../../../src/migrations/git.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
-import { NEW_SHA, releaseFixture, SERVICE } from '../../support/fakes-release.ts';
+import { NEW_SHA, releaseFixture, SERVICE, testConfig } from '../../support/fakes-release.ts';
+
+/** A history without migrations to check: only the commit time is asked. */
+const noGit: Git = {
+  commit: async () => undefined,
+  isShallow: async () => false,
+  changedFiles: async () => [],
+  listFiles: async () => [],
+  readFile: async () => '',
+};
 
 const LEDGER = '/ferry/shop/staging/releases';
 const SNAPSHOT = 'ferry-staging-bbbbbbb-20260304050607';
@@ -29,12 +39,11 @@ describe('the result event', () => {
   });
 
   it('says skippedPromotion when the release bypassed promotion, and records it with committedAt', async () => {
-    const f = releaseFixture();
-    await runRelease(f.deps, {
-      ...f.request,
-      skippedPromotion: true,
-      committedAt: '2026-03-03T00:00:00.000Z',
+    const f = releaseFixture({
+      config: testConfig({ environments: { qa: {}, staging: { promoteFrom: 'qa' } } }),
     });
+    const history = { git: noGit, committedAt: async () => '2026-03-03T00:00:00.000Z' };
+    await runRelease({ ...f.deps, history }, { ...f.request, skipPromotion: true });
     expect(f.events.at(-1)).toMatchObject({ type: 'result', outcome: 'deployed', skippedPromotion: true });
     expect(f.parameters.json(LEDGER)).toMatchObject({
       skippedPromotion: true,

@@ -1,20 +1,41 @@
-/** Resolve: every read before the lock; each failure a one-line exit-2 error, nothing changed. */
+/** Read, then plan: every read before the lock; each failure a one-line exit-2 error, nothing changed. */
 import { describe, expect, it } from 'vitest';
 import { recordRelease } from '../../../src/pipeline/ledger.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
-import { resolvePlan } from '../../../src/pipeline/resolve.ts';
+import type { ReleaseRequest } from '../../../src/pipeline/request.ts';
 import { serverError } from '../../support/fakes.ts';
-import { mutatingCalls, NEW_SHA, OLD_SHA, releaseFixture } from '../../support/fakes-release.ts';
+import { mutatingCalls, NEW_SHA, OLD_SHA, planFor, releaseFixture } from '../../support/fakes-release.ts';
 
-const refusal = async (f: ReturnType<typeof releaseFixture>, request = f.request) => {
+const refusal = async (f: ReturnType<typeof releaseFixture>, request: ReleaseRequest = f.request) => {
+  const before = mutatingCalls(f.log);
   const result = await runRelease(f.deps, request);
   expect(result.exitCode).toBe(2);
   expect(result.outcome).toBe('aborted');
-  expect(mutatingCalls(f.log)).toEqual([]);
+  expect(mutatingCalls(f.log)).toEqual(before);
   return result;
 };
 
-describe('resolve', () => {
+type Fixture = ReturnType<typeof releaseFixture>;
+const rollbackOf = (f: Fixture, to?: string): ReleaseRequest => {
+  const { sha: _, ...settings } = f.request;
+  return { ...settings, kind: 'rollback', ...(to ? { to } : {}) };
+};
+const released = (f: Fixture, sha: string, digest: string, taskDefinitionArn: string | null) =>
+  recordRelease(f.parameters, 'shop', 'staging', {
+    kind: 'deploy',
+    sha,
+    digest,
+    taskDefinitionArn,
+    previousTaskDefinitionArn: null,
+    snapshotId: null,
+    outcome: 'deployed',
+    actor: 'a',
+    startedAt: '2026-03-01T00:00:00.000Z',
+    finishedAt: '2026-03-01T00:00:00.000Z',
+    steps: [],
+  });
+
+describe('read and plan', () => {
   it('refuses a descriptor whose database does not exist', async () => {
     const f = releaseFixture();
     f.database.status = undefined;
@@ -27,43 +48,34 @@ describe('resolve', () => {
   it('does not read the database for a rollback, which never migrates', async () => {
     const f = releaseFixture();
     f.database.status = undefined;
-    const plan = await resolvePlan(f.deps, { ...f.request, kind: 'rollback', sha: NEW_SHA });
-    expect(plan.kind).toBe('rollback');
+    await released(f, NEW_SHA, f.newDigest, null);
+    const plan = await planFor(f.deps, rollbackOf(f));
+    expect(plan).toMatchObject({ kind: 'rollback', sha: NEW_SHA });
     expect(f.log).not.toContain('RDS.DescribeDBInstances');
   });
 
   it('refuses a rollback to an image that no longer exists', async () => {
     const f = releaseFixture();
-    const result = await refusal(f, {
-      ...f.request,
-      kind: 'rollback',
-      sha: OLD_SHA,
-      rollbackTo: { digest: 'sha256:gone', taskDefinitionArn: null },
-    });
+    const gone = '1'.repeat(40);
+    await released(f, gone, 'sha256:gone', null);
+    const result = await refusal(f, rollbackOf(f));
     expect(result.reason).toBe(
-      `the image of release ${OLD_SHA} (shop-staging@sha256:gone) no longer exists in ECR; pick another release with --to`,
+      `the image of release ${gone} (shop-staging@sha256:gone) no longer exists in ECR; pick another release with --to`,
     );
   });
 
   it("reuses a rollback target's recorded revision, and registers one when it cannot be read", async () => {
     const f = releaseFixture();
     const digest = f.registry.tags.get(`shop-staging:${OLD_SHA}`)!;
-    const rollback = { ...f.request, kind: 'rollback' as const, sha: OLD_SHA };
-    const plan = await resolvePlan(f.deps, {
-      ...rollback,
-      rollbackTo: { digest, taskDefinitionArn: f.oldArn },
-    });
+    await released(f, OLD_SHA, digest, f.oldArn);
+    const plan = await planFor(f.deps, rollbackOf(f, OLD_SHA));
     expect(plan.revision).toMatchObject({ kind: 'reuse', arn: f.oldArn });
     expect(plan.digest).toBe(digest);
-    const gone = await resolvePlan(f.deps, {
-      ...rollback,
-      rollbackTo: { digest, taskDefinitionArn: 'arn:aws:ecs:eu-west-1:111111111111:task-definition/gone:9' },
-    });
+    await released(f, OLD_SHA, digest, 'arn:aws:ecs:eu-west-1:111111111111:task-definition/gone:9');
+    const gone = await planFor(f.deps, rollbackOf(f, OLD_SHA));
     expect(gone.revision.kind).toBe('reuse'); // the family's latest carries that very release
-    const unrecorded = await resolvePlan(f.deps, {
-      ...rollback,
-      rollbackTo: { digest, taskDefinitionArn: null },
-    });
+    await released(f, OLD_SHA, digest, null);
+    const unrecorded = await planFor(f.deps, rollbackOf(f, OLD_SHA));
     expect(unrecorded.revision).toMatchObject({ kind: 'reuse', arn: f.oldArn });
   });
 
@@ -112,7 +124,7 @@ describe('resolve', () => {
       taskDefinitionArn: 'arn:failed:1',
       outcome: 'rolled_back',
     });
-    const plan = await resolvePlan(f.deps, f.request);
+    const plan = await planFor(f.deps, f.request);
     expect(plan.revision).toMatchObject({ kind: 'reuse', arn: newArn });
     expect(plan.services[0]!.previousTaskDefinitionArn).toBe(f.oldArn);
     expect(plan.previousSha).toBe(OLD_SHA);
@@ -120,10 +132,25 @@ describe('resolve', () => {
 
   it('accepts a promotion whose target already tags the SHA as that same image (a re-run)', async () => {
     const f = releaseFixture();
-    const plan = await resolvePlan(f.deps, {
-      ...f.request,
-      promotion: { from: 'staging', digest: f.newDigest },
+    await released(f, NEW_SHA, f.newDigest, null);
+    const { sha: _, ...settings } = f.request;
+    const deps = { ...f.deps, source: { env: 'qa', ports: f.ports, descriptor: f.request.descriptor } };
+    // The source's ledger (here the same store, under qa) says NEW passed there.
+    await recordRelease(f.parameters, 'shop', 'qa', {
+      kind: 'deploy',
+      sha: NEW_SHA,
+      digest: f.newDigest,
+      taskDefinitionArn: null,
+      previousTaskDefinitionArn: null,
+      snapshotId: null,
+      outcome: 'deployed',
+      actor: 'a',
+      startedAt: '2026-03-01T00:00:00.000Z',
+      finishedAt: '2026-03-01T00:00:00.000Z',
+      steps: [],
     });
+    const plan = await planFor(deps, { ...settings, kind: 'promote', from: 'qa', sha: NEW_SHA });
     expect(plan.digest).toBe(f.newDigest);
+    expect(plan.promotion).toEqual({ from: 'qa', sourceCheck: 'run' });
   });
 });
