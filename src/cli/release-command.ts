@@ -18,7 +18,7 @@ import type { CodeHistory, SourceEnvironment } from '../pipeline/ports.ts';
 import { runRelease, subjectOf } from '../pipeline/release.ts';
 import type { ReleaseAsk, ReleaseRequest } from '../pipeline/request.ts';
 import { DeferredSinks } from './announce/deferred.ts';
-import { releaseAnnouncers, warningWriter } from './announce/index.ts';
+import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import {
   awsOptions,
   loadSetup,
@@ -102,6 +102,8 @@ export async function runReleaseCommand(
     }
     return (await runRelease(deps, request)).exitCode;
   } catch (err) {
+    // Ferry's own bug: the entry point prints it; the people watching hear about it too.
+    if (!refusedBeforeChange(err, ctx.signal.aborted)) announcers.emit(resultOfError(err));
     return refuse(ctx, reporter, subject, err, false);
   } finally {
     await reporter.close();
