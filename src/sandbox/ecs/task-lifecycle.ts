@@ -173,8 +173,7 @@ function run(ctx: EngineContext, task: Task): void {
   if (!service && task.real) return;
   if (!service) {
     const code = ctx.deps.faults.current.migrationExitCode ?? 0;
-    const faults = ctx.deps.faults.current;
-    const seconds = faults.migrationRunSeconds ?? faults.migrationSeconds;
+    const seconds = ctx.deps.faults.current.migrationRunSeconds;
     task.exitAt = now + (seconds === undefined ? ONE_SHOT_RUN_MS : seconds * 1000);
     task.exitCode = code;
     return;
