@@ -15,6 +15,7 @@ import {
   type Task,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { ECS_DEPLOYMENT } from '../config/ecs-deployment.ts';
 import { ExitCode, FerryError } from '../errors.ts';
 import type { ContainerService, ServiceDeploymentStatus, TaskSnapshot } from '../pipeline/ports.ts';
 import {
@@ -24,13 +25,6 @@ import {
   toTaskSnapshot,
 } from './ecs-shapes.ts';
 import { isAwsError } from './errors.ts';
-
-/** Sent with every UpdateService, rollbacks included (docs/architecture.md). */
-export const DEPLOYMENT_CONFIGURATION = {
-  minimumHealthyPercent: 100,
-  maximumPercent: 200,
-  deploymentCircuitBreaker: { enable: true, rollback: true },
-} as const;
 
 /** DescribeTasks takes at most 100 tasks a call. */
 const DESCRIBE_TASKS_BATCH = 100;
@@ -123,8 +117,10 @@ export function createContainerService(client: () => ECSClient): ContainerServic
           service,
           taskDefinition: taskDefinitionArn,
           deploymentConfiguration: {
-            ...DEPLOYMENT_CONFIGURATION,
-            deploymentCircuitBreaker: { ...DEPLOYMENT_CONFIGURATION.deploymentCircuitBreaker },
+            // Sent with every UpdateService, rollbacks included (docs/architecture.md).
+            minimumHealthyPercent: ECS_DEPLOYMENT.minimumHealthyPercent,
+            maximumPercent: ECS_DEPLOYMENT.maximumPercent,
+            deploymentCircuitBreaker: { ...ECS_DEPLOYMENT.deploymentCircuitBreaker },
             ...(alarms ? { alarms: deploymentAlarms(alarms) } : {}),
           },
         }),

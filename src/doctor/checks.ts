@@ -7,6 +7,7 @@ import type { PermissionSimulator } from '../aws/iam.ts';
 import { principalToSimulate } from '../aws/iam.ts';
 import type { PreflightReader } from '../aws/preflight.ts';
 import { releasePermissions } from '../aws/release-permissions.ts';
+import { ECS_DEPLOYMENT, ECS_DEPLOYMENT_PERCENTS } from '../config/ecs-deployment.ts';
 import type { Descriptor } from '../config/schema.ts';
 import { isFerryError } from '../errors.ts';
 import { firingAlarmMessage, firingDeploymentAlarms } from '../pipeline/alarms.ts';
@@ -210,12 +211,16 @@ async function readService(
     }
     first ??= snapshot;
     const c = snapshot.deploymentConfiguration;
-    if (c?.minimumHealthyPercent !== 100 || c.maximumPercent !== 200) {
+    if (
+      c?.minimumHealthyPercent !== ECS_DEPLOYMENT.minimumHealthyPercent ||
+      c.maximumPercent !== ECS_DEPLOYMENT.maximumPercent
+    ) {
       problems.push(
-        `${s.name}: minimumHealthyPercent/maximumPercent are ${c?.minimumHealthyPercent ?? '?'}/${c?.maximumPercent ?? '?'}, not 100/200`,
+        `${s.name}: minimumHealthyPercent/maximumPercent are ${c?.minimumHealthyPercent ?? '?'}/${c?.maximumPercent ?? '?'}, not ${ECS_DEPLOYMENT_PERCENTS}`,
       );
     }
-    if (!c?.circuitBreaker?.enable || !c.circuitBreaker.rollback) {
+    const breaker = ECS_DEPLOYMENT.deploymentCircuitBreaker;
+    if (c?.circuitBreaker?.enable !== breaker.enable || c.circuitBreaker.rollback !== breaker.rollback) {
       problems.push(`${s.name}: the deployment circuit breaker is not enabled with rollback`);
     }
   }
@@ -226,7 +231,7 @@ async function readService(
         check: 'service',
         status: 'fail',
         summary: problems.join('; '),
-        fix: "create the service with the stacks (they set 100/200 and the circuit breaker with rollback), or fix the descriptor's `cluster` and `services`",
+        fix: `create the service with the stacks (they set ${ECS_DEPLOYMENT_PERCENTS} and the circuit breaker with rollback), or fix the descriptor's \`cluster\` and \`services\``,
         items: problems,
       },
     };
@@ -236,7 +241,7 @@ async function readService(
     result: {
       check: 'service',
       status: 'pass',
-      summary: `${d.services.map((s) => s.name).join(', ')} in ${d.cluster}: 100/200, circuit breaker with rollback`,
+      summary: `${d.services.map((s) => s.name).join(', ')} in ${d.cluster}: ${ECS_DEPLOYMENT_PERCENTS}, circuit breaker with rollback`,
     },
   };
 }

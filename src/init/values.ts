@@ -1,3 +1,5 @@
+import { isValidName, NAME_RULE } from '../config/name-rule.ts';
+
 /** What `ferry init` asks for: each value's flag, its question, and the check it must pass. */
 export interface InitValues {
   app: string;
@@ -30,10 +32,7 @@ export const INIT_FIELDS: readonly InitField[] = [
     flag: '--app',
     question: 'Application name (lowercase letters, digits, hyphens)',
     required: true,
-    problem: check(
-      /^[a-z][a-z0-9-]{0,39}$/,
-      'use 1-40 lowercase letters, digits or hyphens, starting with a letter',
-    ),
+    problem: (value) => (isValidName(value) ? undefined : NAME_RULE),
   },
   {
     key: 'region',

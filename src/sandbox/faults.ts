@@ -6,8 +6,6 @@ export interface Faults {
   failToStartIn?: { version: string; service: string }[];
   migrationExitCode?: number;
   migrationLogLines?: string[];
-  /** The same as `migrationRunSeconds` (both names are in use); that one wins when both are set. */
-  migrationSeconds?: number;
   /** New database snapshots fail half-way instead of becoming available. */
   snapshotsFail?: boolean;
   /** How long (simulated seconds) a migration task runs before it exits (default 4). */
@@ -165,17 +163,13 @@ export function validateFaults(input: unknown): Faults {
     throw new Error('snapshotsFail must be a boolean');
   if (
     f.migrationRunSeconds !== undefined &&
-    (typeof f.migrationRunSeconds !== 'number' || f.migrationRunSeconds < 0)
+    (typeof f.migrationRunSeconds !== 'number' || !(f.migrationRunSeconds >= 0))
   )
     throw new Error('migrationRunSeconds must be a number >= 0');
+  // The fault's former second name: refused, so that a caller still using it does not get the default run.
+  if (f.migrationSeconds !== undefined) throw new Error('migrationSeconds is now migrationRunSeconds');
   if (f.migrationExitCode !== undefined && !Number.isInteger(f.migrationExitCode)) {
     throw new Error('migrationExitCode must be an integer');
-  }
-  if (
-    f.migrationSeconds !== undefined &&
-    (typeof f.migrationSeconds !== 'number' || !(f.migrationSeconds >= 0))
-  ) {
-    throw new Error('migrationSeconds must be a number of seconds');
   }
   return f as Faults;
 }

@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../config/name-rule.ts';
+import { isValidName, NAME_RULE } from '../config/name-rule.ts';
 import type { Descriptor } from '../config/schema.ts';
 import type { ContainerDefinition, Service } from './ecs/model.ts';
 import { stackWorld } from './stack-world/cache.ts';
@@ -28,15 +28,12 @@ export interface SeedRequest {
 /** The environment descriptor of docs/architecture.md, as the stacks would write it. */
 export type SeededDescriptor = Descriptor;
 
-const NAME = NAME_PATTERN;
-
 export function validateSeed(body: unknown): Required<SeedRequest> {
   const b = (body ?? {}) as SeedRequest;
-  if (typeof b.app !== 'string' || !NAME.test(b.app))
-    throw new Error('app must be 1-40 lowercase letters, digits or hyphens');
+  if (typeof b.app !== 'string' || !isValidName(b.app)) throw new Error(`app: ${NAME_RULE}`);
   const environments = b.environments ?? ['staging', 'production'];
-  if (!Array.isArray(environments) || environments.some((e) => typeof e !== 'string' || !NAME.test(e))) {
-    throw new Error('environments must be names such as "staging"');
+  if (!Array.isArray(environments) || environments.some((e) => typeof e !== 'string' || !isValidName(e))) {
+    throw new Error(`environments must be names such as "staging"; ${NAME_RULE}`);
   }
   const desiredCount = b.desiredCount ?? 2;
   const operatorPrincipals = b.operatorPrincipals ?? [];

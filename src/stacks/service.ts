@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ECS_DEPLOYMENT } from '../config/ecs-deployment.ts';
 import { type PolicyDocument, statement } from './iam.ts';
 
 /**
@@ -283,9 +284,9 @@ export function containerDefinitions(c: ContainerInputs) {
 /** Rolling deployments that never drop below full capacity and undo themselves on failure. */
 export function deploymentSettings<Name>(alarmNames: Name[]) {
   return {
-    deploymentMinimumHealthyPercent: 100,
-    deploymentMaximumPercent: 200,
-    deploymentCircuitBreaker: { enable: true, rollback: true },
+    deploymentMinimumHealthyPercent: ECS_DEPLOYMENT.minimumHealthyPercent,
+    deploymentMaximumPercent: ECS_DEPLOYMENT.maximumPercent,
+    deploymentCircuitBreaker: { ...ECS_DEPLOYMENT.deploymentCircuitBreaker },
     alarms: { alarmNames, enable: true, rollback: true },
   };
 }

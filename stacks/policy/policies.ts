@@ -1,6 +1,7 @@
 // The mandatory rules of the ferry stacks. Exported without a PolicyPack so that tests can
 // call them: `new PolicyPack()` (in index.ts) starts a gRPC server as soon as it runs.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy';
+import { ECS_DEPLOYMENT, ECS_DEPLOYMENT_PERCENTS } from '../../src/config/ecs-deployment.ts';
 import { type PolicyStatement, toList, wildcardProblems } from '../../src/stacks/iam.ts';
 
 const RDS_INSTANCE = 'aws:rds/instance:Instance';
@@ -86,16 +87,23 @@ export const repositoryImmutableAndScanned: ResourceValidationPolicy = {
 
 export const serviceRollsOutSafely: ResourceValidationPolicy = {
   name: 'ecs-safe-rollout',
-  description: 'ECS services deploy with 100/200 and the circuit breaker rolling back.',
+  description: `ECS services deploy with ${ECS_DEPLOYMENT_PERCENTS} and the circuit breaker rolling back.`,
   enforcementLevel: 'mandatory',
   validateResource: onType([ECS_SERVICE], (args, report) => {
     const p = args.props;
-    if (p.deploymentMinimumHealthyPercent !== 100 || p.deploymentMaximumPercent !== 200) {
+    const { minimumHealthyPercent, maximumPercent, deploymentCircuitBreaker: breaker } = ECS_DEPLOYMENT;
+    if (
+      p.deploymentMinimumHealthyPercent !== minimumHealthyPercent ||
+      p.deploymentMaximumPercent !== maximumPercent
+    ) {
       report(
-        `ECS services must deploy with deploymentMinimumHealthyPercent 100 and deploymentMaximumPercent 200, got ${p.deploymentMinimumHealthyPercent}/${p.deploymentMaximumPercent}`,
+        `ECS services must deploy with deploymentMinimumHealthyPercent ${minimumHealthyPercent} and deploymentMaximumPercent ${maximumPercent}, got ${p.deploymentMinimumHealthyPercent}/${p.deploymentMaximumPercent}`,
       );
     }
-    if (p.deploymentCircuitBreaker?.enable !== true || p.deploymentCircuitBreaker?.rollback !== true) {
+    if (
+      p.deploymentCircuitBreaker?.enable !== breaker.enable ||
+      p.deploymentCircuitBreaker?.rollback !== breaker.rollback
+    ) {
       report('ECS services must enable deploymentCircuitBreaker with rollback');
     }
   }),

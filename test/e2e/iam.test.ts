@@ -120,7 +120,7 @@ beforeAll(async () => {
     'migration timeout',
     ['deploy', 'staging', '--sha', '<sha>'],
     async () => {
-      await sandbox.control.setFaults({ migrationSeconds: 3600 });
+      await sandbox.control.setFaults({ migrationRunSeconds: 3600 });
     },
     undefined,
     slowMigrationDir,

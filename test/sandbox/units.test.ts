@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../src/sandbox/clock.ts';
 import { breakerThreshold } from '../../src/sandbox/ecs/model.ts';
-import { FaultStore } from '../../src/sandbox/faults.ts';
+import { FaultStore, validateFaults } from '../../src/sandbox/faults.ts';
 import { parseQueryParams } from '../../src/sandbox/protocol/query.ts';
 import { validSnapshotIdentifier } from '../../src/sandbox/services/rds.ts';
 import { tarOneFile } from '../../src/sandbox/synthetic-image.ts';
@@ -48,6 +48,16 @@ describe('sandbox building blocks', () => {
     expect(faults.failsHealthCheck('v1', 30_000)).toBe(true);
     expect(faults.failsHealthCheck('v2', undefined)).toBe(true);
     expect(faults.failsHealthCheck('v3', undefined)).toBe(false);
+  });
+
+  it('refuses the removed fault name migrationSeconds, naming the one to use', () => {
+    expect(validateFaults({ migrationRunSeconds: 60 })).toEqual({ migrationRunSeconds: 60 });
+    expect(() => validateFaults({ migrationSeconds: 60 })).toThrow(
+      'migrationSeconds is now migrationRunSeconds',
+    );
+    expect(() => validateFaults({ migrationRunSeconds: -1 })).toThrow(
+      'migrationRunSeconds must be a number >= 0',
+    );
   });
 
   it('builds a valid one-file tar archive in 512-byte blocks', () => {

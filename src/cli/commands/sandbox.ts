@@ -1,4 +1,4 @@
-import { isValidName } from '../../config/name-rule.ts';
+import { isValidName, NAME_RULE } from '../../config/name-rule.ts';
 import { usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';
@@ -37,9 +37,7 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   if (args.worker && args.seed === undefined) throw usageError('`--worker` needs `--seed <app>`');
   const timeScale = parseTimeScale(args.timeScale);
   if (args.seed !== undefined && !isValidName(args.seed)) {
-    throw usageError(
-      `\`--seed\` must be an app name (1-40 lowercase letters, digits or hyphens), got "${args.seed}"`,
-    );
+    throw usageError(`\`--seed\` must be an app name, got "${args.seed}"; ${NAME_RULE}`);
   }
   const { startSandbox } = await import('../../sandbox/index.ts');
   const verbose = ctx.globals.verbose;

