@@ -3,7 +3,6 @@
  * choice the runbook makes (reuse or register, snapshot or not, converge, what to
  * roll back to) is tested without fakes.
  */
-import { tryParseDuration } from '../config/duration.ts';
 import type { Descriptor, FerryConfig } from '../config/schema.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
 import { snapshotName, TAG_DIGEST, TAG_SHA, VERSION_VARIABLE } from './resource-names.ts';
@@ -205,11 +204,8 @@ function planMigration(input: PlanInput, container: string, converged: boolean):
   if (input.kind === 'rollback') return { skip: 'a rollback does not migrate' };
   if (!migrate) return { skip: 'no migrate command in the config' };
   if (converged) return { skip: 'the release is already live; nothing to migrate' };
-  return { command: migrate.command, container, timeoutMs: ms(migrate.timeout) };
+  return { command: migrate.command, container, timeoutMs: migrate.timeout };
 }
-
-/** Durations in the config were validated by its schema. */
-export const ms = (text: string): number => tryParseDuration(text)!;
 
 /** The lines `--dry-run` prints (and every run shows before it starts). */
 export function describePlan(plan: Plan): string[] {
