@@ -7,6 +7,7 @@ export {
   descriptorSchema,
   type EnvironmentConfig,
   type FerryConfig,
+  type FerryConfigInput,
   ferryConfigSchema,
 } from './config/schema.ts';
 export { ExitCode } from './errors.ts';

@@ -2,9 +2,24 @@ import { z } from 'zod';
 import { tryParseDuration } from './duration.ts';
 import { isValidName, NAME_RULE } from './name-rule.ts';
 
-const duration = z
-  .string()
-  .refine((v) => tryParseDuration(v) !== undefined, { message: 'use a duration such as 250ms, 5s or 10m' });
+/** A span of time in milliseconds: what every duration field of ferry.config.json holds once parsed. */
+export type Milliseconds = number;
+
+const DURATION_HINT = 'use a duration such as 250ms, 5s or 10m';
+
+/**
+ * Users write durations as strings ("250ms", "5s", "10m", "1h"); the schema turns them into
+ * milliseconds once, so no consumer parses them again. Defaults use `prefault` with the string
+ * users see, which goes through this same parse.
+ */
+const duration = z.string({ error: DURATION_HINT }).transform((text, ctx): Milliseconds => {
+  const ms = tryParseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: DURATION_HINT });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const name = z.string().refine(isValidName, { message: NAME_RULE });
 
@@ -51,8 +66,8 @@ export const notifyConfigSchema = z.strictObject({
   slack: z.strictObject({ webhookUrlEnv: envVarName.default('FERRY_SLACK_WEBHOOK_URL') }).optional(),
   /** Any HTTP endpoint: receives the final result event as JSON; the URL is read from `urlEnv`. */
   webhook: z.strictObject({ urlEnv: envVarName }).optional(),
-  /** Give up on a target after this long; a notification never holds a release up. @default "10s" */
-  timeout: duration.default('10s'),
+  /** Give up on a target after this long; a notification never holds a release up. In ms once parsed. @default "10s" */
+  timeout: duration.prefault('10s'),
 });
 
 export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
@@ -94,7 +109,8 @@ export const ferryConfigSchema = z.strictObject({
       command: z
         .array(z.string().min(1))
         .min(1, { message: 'give the command as an array, such as ["npm", "run", "migrate"]' }),
-      timeout: duration.default('15m'),
+      /** How long the migration task may run before ferry stops it. In ms once parsed. @default "15m" */
+      timeout: duration.prefault('15m'),
       /**
        * SQL migrations ferry checks for dangerous statements before deploying, as globs
        * relative to the config file, e.g. ["db/migrations/**\/*.sql"]; default: none (no check).
@@ -116,8 +132,10 @@ export const ferryConfigSchema = z.strictObject({
       expectStatus: z.number().int().min(100).max(599).default(200),
       versionField: z.string().min(1).default('version'),
       successes: z.number().int().min(1).max(100).default(3),
-      interval: duration.default('10s'),
-      timeout: duration.default('5m'),
+      /** Time between health probes. In ms once parsed. @default "10s" */
+      interval: duration.prefault('10s'),
+      /** How long verification of a release may take. In ms once parsed. @default "5m" */
+      timeout: duration.prefault('5m'),
     })
     .prefault({}),
   snapshots: z
@@ -133,7 +151,10 @@ export const ferryConfigSchema = z.strictObject({
   }),
 });
 
+/** A parsed config: defaults filled in, durations in milliseconds. */
 export type FerryConfig = z.infer<typeof ferryConfigSchema>;
+/** ferry.config.json as users write it: durations are strings such as "10m", optional fields may be absent. */
+export type FerryConfigInput = z.input<typeof ferryConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
 
 const arn = z.string().startsWith('arn:', { message: 'use an ARN' });

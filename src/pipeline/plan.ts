@@ -4,7 +4,6 @@
  * reuse or register, snapshot or not, converge, what to roll back to, the
  * migration gate) is tested directly with a table of states.
  */
-import { tryParseDuration } from '../config/duration.ts';
 import type { Descriptor } from '../config/schema.ts';
 import { ExitCode } from '../errors.ts';
 import { judgeMigrations } from '../migrations/check.ts';
@@ -370,11 +369,8 @@ function planMigration(
   if (kind === 'rollback') return { skip: 'a rollback does not migrate' };
   if (!migrate) return { skip: 'no migrate command in the config' };
   if (converged) return { skip: 'the release is already live; nothing to migrate' };
-  return { command: migrate.command, container, timeoutMs: ms(migrate.timeout) };
+  return { command: migrate.command, container, timeoutMs: migrate.timeout };
 }
-
-/** Durations in the config were validated by its schema. */
-export const ms = (text: string): number => tryParseDuration(text)!;
 
 /** The lines `--dry-run` prints (and every run shows before it starts). */
 export function describePlan(plan: Plan): string[] {

@@ -1,6 +1,6 @@
 import type { FerryConfig } from '../config/schema.ts';
 import type { Deps } from './context.ts';
-import { ms, type Plan } from './plan.ts';
+import type { Plan } from './plan.ts';
 import { type HealthSettings, probeVersion, targetsHealthy, type VerifyResult } from './verify.ts';
 
 export function healthSettings(health: FerryConfig['health']): HealthSettings {
@@ -9,8 +9,8 @@ export function healthSettings(health: FerryConfig['health']): HealthSettings {
     expectStatus: health.expectStatus,
     versionField: health.versionField,
     successes: health.successes,
-    intervalMs: ms(health.interval),
-    timeoutMs: ms(health.timeout),
+    intervalMs: health.interval,
+    timeoutMs: health.timeout,
   };
 }
 

@@ -4,8 +4,7 @@
  * (the lock step, the result) and never touch the pipeline; what they need from
  * the environment is read here, once.
  */
-import { parseDuration } from '../../config/duration.ts';
-import type { FerryConfig, NotifyConfig } from '../../config/schema.ts';
+import { type FerryConfig, type NotifyConfig, notifyConfigSchema } from '../../config/schema.ts';
 import { ExitCode, isFerryError } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 import { neutralize, workflowCommand } from '../render/github.ts';
@@ -15,6 +14,9 @@ import { commitUrl, type GitHubRun, readGitHubRun, runUrl } from './github-run.t
 import { Notifier, type NotifyTarget, slackTarget, webhookTarget } from './notify.ts';
 
 export const DEFAULT_SLACK_ENV = 'FERRY_SLACK_WEBHOOK_URL';
+
+/** What a config without a `notify` block means: the schema's own defaults. */
+const NOTIFY_DEFAULTS = notifyConfigSchema.parse({});
 
 export interface ReleaseAnnouncement {
   app: string;
@@ -99,7 +101,7 @@ function notifierFor(
   const link = run ? runUrl(run) : undefined;
   return new Notifier({
     targets,
-    on: notify?.on ?? ['failure', 'rolled_back'],
+    on: notify?.on ?? NOTIFY_DEFAULTS.on,
     facts: {
       app: release.app,
       command: release.command,
@@ -108,7 +110,7 @@ function notifierFor(
       ...(run ? { commitUrl: commitUrl(run, release.sha) } : {}),
       ...(link ? { runUrl: link } : {}),
     },
-    timeoutMs: parseDuration(notify?.timeout ?? '10s', 'notify.timeout'),
+    timeoutMs: notify?.timeout ?? NOTIFY_DEFAULTS.timeout,
     now: io.now,
     warn: io.warn,
   });

@@ -8,11 +8,12 @@ import type { FerryEvent } from '../../../src/pipeline/events.ts';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
 
 const SHA = 'a'.repeat(40);
-const config = ferryConfigSchema.parse({
+const configInput = {
   app: 'shop',
   region: 'eu-west-1',
   environments: { staging: {}, production: { promoteFrom: 'staging' } },
-});
+};
+const config = ferryConfigSchema.parse(configInput);
 
 let github: FakeGitHub;
 beforeAll(async () => {
@@ -158,7 +159,10 @@ describe('notifications', () => {
   });
 
   it('warns when notify.slack names a variable that is not set', () => {
-    const cfg = ferryConfigSchema.parse({ ...config, notify: { slack: { webhookUrlEnv: 'TEAM_HOOK' } } });
+    const cfg = ferryConfigSchema.parse({
+      ...configInput,
+      notify: { slack: { webhookUrlEnv: 'TEAM_HOOK' } },
+    });
     const warnings: string[] = [];
     const sinks = releaseAnnouncers(
       {
@@ -181,7 +185,7 @@ describe('notifications', () => {
   });
 
   it('uses $FERRY_SLACK_WEBHOOK_URL with a notify section that only changes `on`', () => {
-    const cfg = ferryConfigSchema.parse({ ...config, notify: { on: ['success'] } });
+    const cfg = ferryConfigSchema.parse({ ...configInput, notify: { on: ['success'] } });
     const sinks = releaseAnnouncers(
       {
         app: 'shop',
@@ -203,13 +207,13 @@ describe('notifications', () => {
     [{ webhook: { urlEnv: 'https://example.com/hook' } }, 'notify.webhook.urlEnv'],
     [{ timeout: 'soon' }, 'notify.timeout'],
   ])('rejects notify %j at %s', (notify, path) => {
-    const parsed = ferryConfigSchema.safeParse({ ...config, notify });
+    const parsed = ferryConfigSchema.safeParse({ ...configInput, notify });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain(path);
   });
 
   it('defaults notify.on to failures and rollbacks', () => {
-    const cfg = ferryConfigSchema.parse({ ...config, notify: {} });
+    const cfg = ferryConfigSchema.parse({ ...configInput, notify: {} });
     expect(cfg.notify?.on).toEqual(['failure', 'rolled_back']);
     expect(cfg.notify?.slack).toBeUndefined();
   });

@@ -27,8 +27,8 @@ describe('ferry.config.json', () => {
       expectStatus: 200,
       versionField: 'version',
       successes: 3,
-      interval: '10s',
-      timeout: '5m',
+      interval: 10_000,
+      timeout: 300_000,
     });
     expect(config.snapshots.keep).toBe(5);
     expect(config.migrate).toBeUndefined();
@@ -94,6 +94,39 @@ describe('ferry.config.json', () => {
   it('rejects a config without environments', () => {
     const err = failure(() => parseConfig({ ...minimal, environments: {} }));
     expect(err.message).toContain('environments: define at least one environment');
+  });
+});
+
+describe('ferry.config.json durations', () => {
+  it('parses every duration field to milliseconds', () => {
+    const config = parseConfig({
+      ...minimal,
+      migrate: { command: ['npm', 'run', 'migrate'], timeout: '10m' },
+      health: { interval: '250ms', timeout: '1h' },
+      notify: { timeout: '5s' },
+    });
+    expect(config.migrate?.timeout).toBe(600_000);
+    expect(config.health.interval).toBe(250);
+    expect(config.health.timeout).toBe(3_600_000);
+    expect(config.notify?.timeout).toBe(5_000);
+  });
+
+  it('gives the documented string defaults as milliseconds', () => {
+    const config = parseConfig({ ...minimal, migrate: { command: ['npm', 'run', 'migrate'] }, notify: {} });
+    expect(config.migrate?.timeout).toBe(15 * 60_000);
+    expect(config.notify?.timeout).toBe(10_000);
+  });
+
+  it.each([
+    [{ migrate: { command: ['migrate'], timeout: '10 minutes' } }, 'migrate.timeout'],
+    [{ health: { timeout: 300 } }, 'health.timeout'],
+    [{ notify: { timeout: '0s' } }, 'notify.timeout'],
+  ])('rejects a bad duration in one line naming the field: %j', (fields, field) => {
+    const err = failure(() => parseConfig({ ...minimal, ...fields }));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).not.toContain('\n');
+    expect(err.hints).toEqual([]);
+    expect(err.message).toBe(`ferry.config.json: ${field}: use a duration such as 250ms, 5s or 10m`);
   });
 });
 
