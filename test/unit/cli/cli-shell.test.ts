@@ -74,6 +74,6 @@ describe('--json before any AWS call', () => {
     expect(result).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
     expect(String(result.reason)).toContain('is not a git SHA');
     expect(Number.isNaN(Date.parse(String(result.ts)))).toBe(false);
-    expect(stderr).toContain('ferry: --sha:');
+    expect(stderr).toMatch(/reason\s+--sha: "abc; rm -rf \/" is not a git SHA/);
   });
 });
