@@ -135,9 +135,6 @@ export function planRelease(state: ReleaseState): Decision {
   const { descriptor } = req;
   const notes: LogEvent[] = [];
   const warn = (message: string) => notes.push({ type: 'log', level: 'warn', message });
-  const early = refuseRequest(req);
-  if (early) return early;
-
   const target = state.target;
   if (target.kind === 'promote') {
     notes.push({

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Descriptor, FerryConfig } from '../../../src/config/schema.ts';
 import type { LedgerEntry } from '../../../src/pipeline/ledger.ts';
-import { describePlan, isRefusal, type Plan, planRelease } from '../../../src/pipeline/plan.ts';
+import {
+  describePlan,
+  isRefusal,
+  type Plan,
+  planRelease,
+  refuseRequest,
+} from '../../../src/pipeline/plan.ts';
 import type {
   DeploymentSnapshot,
   ServiceSnapshot,
@@ -320,16 +326,6 @@ describe('planRelease refuses, before the lock, what must not start (exit 2, not
     } satisfies ReleaseState;
   };
   const cases: [string, () => ReleaseState, RegExp][] = [
-    [
-      'a deploy straight into an environment fed by promotion',
-      () => {
-        const s = stateOf({
-          config: testConfig({ environments: { qa: {}, staging: { promoteFrom: 'qa' } } }),
-        });
-        return s;
-      },
-      /staging takes images only through promotion from qa/,
-    ],
     ['a SHA without an image', () => stateOf({ digest: '' }), /--sha b{40}: no image tagged b{40}/],
     [
       'a rollback whose image is gone',
@@ -422,5 +418,26 @@ describe('planRelease refuses, before the lock, what must not start (exit 2, not
     const fresh = planOf(live);
     expect(fresh.nothingToDo).toBeUndefined();
     expect(fresh).toMatchObject({ recordKind: 'promote', promotion: { from: 'qa', sourceCheck: 'run' } });
+  });
+});
+
+describe('refuseRequest: the rules on the request alone, before anything is read', () => {
+  const config = testConfig({ environments: { qa: {}, staging: { promoteFrom: 'qa' }, other: {} } });
+  it.each([
+    [{ kind: 'deploy' as const, sha: NEW_SHA }, /staging takes images only through promotion from qa/],
+    [{ kind: 'promote' as const, from: 'staging' }, /--from and --to are both staging/],
+    [{ kind: 'promote' as const, from: 'other' }, /--from other: staging promotes from qa/],
+  ])('refuses %o', (ask, reason) => {
+    expect(refuseRequest({ ...ask, env: 'staging', config })).toMatchObject({
+      exitCode: 2,
+      reason: expect.stringMatching(reason),
+    });
+  });
+  it.each([
+    { kind: 'deploy' as const, sha: NEW_SHA, skipPromotion: true },
+    { kind: 'promote' as const, from: 'qa' },
+    { kind: 'rollback' as const },
+  ])('lets %o through', (ask) => {
+    expect(refuseRequest({ ...ask, env: 'staging', config })).toBeUndefined();
   });
 });
