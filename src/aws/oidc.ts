@@ -1,12 +1,10 @@
 /** The GitHub Actions OIDC token: what `permissions: id-token: write` gives a job. */
 import { ExitCode, FerryError } from '../errors.ts';
+import type { OidcTokenRequest, Runtime } from '../runtime.ts';
 
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 
-export interface OidcRequest {
-  requestUrl: string;
-  requestToken: string;
-}
+export type OidcRequest = OidcTokenRequest;
 
 export interface FetchTokenOptions {
   fetch?: typeof fetch;
@@ -33,13 +31,6 @@ export class OidcTokenUnreachable extends FerryError {
     this.name = 'OidcTokenUnreachable';
     this.requestUrl = requestUrl;
   }
-}
-
-/** The request URL and token the runner provides, or undefined outside a job that may ask for one. */
-export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest | undefined {
-  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  return requestUrl && requestToken ? { requestUrl, requestToken } : undefined;
 }
 
 export function missingIdTokenPermission(roleArn: string): FerryError {
@@ -131,11 +122,11 @@ export function jwtSubject(jwt: string): string | undefined {
  * puts in it (what a trust policy matches). The token is masked, never kept.
  */
 export async function currentOidcSubject(
-  env: NodeJS.ProcessEnv,
+  runtime: Runtime,
   mask: (secret: string) => void,
 ): Promise<string | undefined> {
-  const request = oidcRequestFromEnv(env);
-  if (!request || env.GITHUB_ACTIONS !== 'true') return undefined;
+  const request = runtime.oidc;
+  if (!request || !runtime.githubActions) return undefined;
   const token = await fetchOidcToken(request);
   mask(token);
   return jwtSubject(token);

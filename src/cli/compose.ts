@@ -84,6 +84,8 @@ export function awsOptions(
   return {
     region: setup.region,
     env: ctx.env,
+    runtime: ctx.runtime,
+    mutations: ctx.mutations,
     environment: setup.env,
     databaseKind,
     ...(setup.roleArn ? { roleArn: setup.roleArn } : {}),
@@ -179,10 +181,10 @@ export async function openEnvironment(
 
 export function reporterFor(ctx: CliContext, title: string, sinks: Sink[] = []): Reporter {
   return createReporter({
-    mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, env: ctx.env }),
+    mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, runtime: ctx.runtime }),
     stdout: ctx.stdout,
     stderr: ctx.stderr,
-    env: ctx.env,
+    runtime: ctx.runtime,
     title,
     verbose: ctx.globals.verbose,
     sinks,
@@ -300,7 +302,12 @@ function announcersFor(
       ferryRunId: runId,
       dryRun: ctx.globals.dryRun,
     },
-    { env: ctx.env, now: () => new Date(), warn: warningWriter(ctx.stderr, ctx.env) },
+    {
+      runtime: ctx.runtime,
+      env: ctx.env,
+      now: () => new Date(),
+      warn: warningWriter(ctx.stderr, ctx.runtime),
+    },
   );
 }
 
