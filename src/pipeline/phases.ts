@@ -150,6 +150,7 @@ export async function migratePhase(
     next: [
       `the service was not changed${state.snapshotId ? `; the database snapshot taken before the migration is ${state.snapshotId}` : ''}`,
       ...(ran.taskArn ? [`migration task: ${ran.taskArn}`] : []),
+      ...(ran.next ?? []),
     ],
   };
 }
