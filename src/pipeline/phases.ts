@@ -7,6 +7,7 @@ import type { Deps } from './context.ts';
 import { runMigration } from './migrate.ts';
 import type { Observers } from './observe.ts';
 import { errorText } from './poll.ts';
+import { ImageCopyError } from './port-errors.ts';
 import type { TaskDefinitionSnapshot } from './ports.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './release-types.ts';
 import { restore } from './restore.ts';
@@ -29,9 +30,9 @@ export async function copyPhase(
   if (!req.promotion) return undefined;
   const step = steps.start('copy-image');
   const repo = req.descriptor.repository.name;
-  const fail = (reason: string): ReleaseResult => {
+  const fail = (reason: string, hints: readonly string[] = []): ReleaseResult => {
     step.failed(reason);
-    const next = [`the service was not changed; fix the cause and run the promotion again`];
+    const next = [`the service was not changed; fix the cause and run the promotion again`, ...hints];
     return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason, next };
   };
   let detail: string;
@@ -39,7 +40,10 @@ export async function copyPhase(
     ({ detail } = await req.promotion.copier.copy(plan.digest, plan.sha, deps.signal));
   } catch (err) {
     if (deps.signal.aborted) throw err;
-    return fail(`copying ${plan.digest} from ${req.promotion.from} into ${repo}: ${errorText(err)}`);
+    return fail(
+      `copying ${plan.digest} from ${req.promotion.from} into ${repo}: ${errorText(err)}`,
+      err instanceof ImageCopyError ? err.hints : [],
+    );
   }
   const landed = await deps.ports.registry.findImageByTag(repo, plan.sha).catch(() => undefined);
   if (landed?.digest !== plan.digest) {

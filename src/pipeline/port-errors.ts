@@ -23,3 +23,18 @@ export class TaskNotStartedError extends Error {
     this.hint = hint;
   }
 }
+
+/**
+ * The image copy of a promotion refused or went wrong in a way a person can
+ * act on (a tag taken by another image, an unreadable source image, a target
+ * that reports another digest): what happened, and what to check.
+ */
+export class ImageCopyError extends Error {
+  readonly hints: readonly string[];
+
+  constructor(message: string, ...hints: string[]) {
+    super(message);
+    this.name = 'ImageCopyError';
+    this.hints = hints;
+  }
+}
