@@ -271,7 +271,7 @@ export async function runReleaseCommand(
     return result.exitCode;
   } catch (err) {
     // The entry point prints this error; the people watching hear about it too.
-    for (const sink of announcers) sink.emit(resultOfError(err));
+    for (const sink of announcers) sink.emit(resultOfError(err, ctx.mutations));
     throw err;
   } finally {
     await reporter.close();
