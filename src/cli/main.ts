@@ -275,8 +275,12 @@ export async function main(io: Io): Promise<number> {
       return ExitCode.Usage;
     }
     const json = io.argv.includes('--json');
-    // An SDK error that escaped a read (no credentials, no endpoint) stopped the run before any change.
-    const failure = isFerryError(err) ? err : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
+    // An SDK error that escaped a read (no credentials, no endpoint) before any change was sent is the
+    // user's to fix (exit 2); after a change it is no longer "nothing changed".
+    const failure =
+      isFerryError(err) || mutations.mayHaveChanged
+        ? err
+        : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
     return printFailure(failure, { stdout: io.stdout, stderr: io.stderr, json, mutations });
   }
 }
