@@ -56,7 +56,7 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
   const attempts = options.attempts ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 300;
   const timeoutMs = options.timeoutMs ?? OIDC_REQUEST_TIMEOUT_MS;
-  const url = withAudience(request.requestUrl);
+  const url = requestUrlWithAudience(request.requestUrl);
   let lastProblem = '';
   let connected = false;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -93,6 +93,21 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
   ];
   if (!connected) throw new OidcTokenUnreachable(message, request.requestUrl, hints);
   throw new FerryError(message, ExitCode.Usage, hints);
+}
+
+/** A request URL that is no URL is a broken job environment, not ferry's bug: say which variable. */
+function requestUrlWithAudience(requestUrl: string): string {
+  try {
+    return withAudience(requestUrl);
+  } catch {
+    throw new FerryError(
+      'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL, so no GitHub OIDC token can be requested.',
+      ExitCode.Usage,
+      [
+        'In GitHub Actions the runner sets it; elsewhere (the sandbox) set it to the token URL the sandbox printed, or unset it.',
+      ],
+    );
+  }
 }
 
 /** The runner's URL already carries a query string (`?api-version=...`); add the audience to it. */
