@@ -12,14 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { colorEnabled, makeColors } from '../src/cli/render/mode.ts';
+import { makeColors } from '../src/cli/render/mode.ts';
+import { readRuntime } from '../src/runtime.ts';
 import { EXAMPLE_APP_DIR, startSandbox } from '../src/sandbox/index.ts';
 import { defaultBuildStorage, ensureNodeBase, storageArgs } from '../src/sandbox/real/example-image.ts';
 
 const exec = promisify(execFile);
 const ferry = fileURLToPath(new URL('../bin/ferry', import.meta.url));
 // Plain text when piped or under NO_COLOR, like ferry's own output.
-const c = makeColors(Boolean(process.stderr.isTTY) && colorEnabled(process.env));
+const c = makeColors(Boolean(process.stderr.isTTY) && readRuntime(process.env).color);
 const say = (text: string) => process.stderr.write(`\n${c.bold(`==> ${text}`)}\n`);
 
 // Ctrl-C reaches the running ferry too (same process group): it stops its release cleanly and exits,

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ExitCode, FerryError } from '../errors.ts';
+import type { Runtime } from '../runtime.ts';
 import { buildClient, credentialsFromEnv, type OnCall } from './clients.ts';
 import { accessError, awsErrorName, describeAwsError, isRequestTimeout, nothingAnswersAt } from './errors.ts';
 import {
@@ -21,7 +22,6 @@ import {
   jwtSubject,
   missingIdTokenPermission,
   OidcTokenUnreachable,
-  oidcRequestFromEnv,
 } from './oidc.ts';
 
 export interface CredentialsOptions {
@@ -31,7 +31,10 @@ export interface CredentialsOptions {
   sessionName?: string;
   /** The ferry environment (staging, production), for the default session name. */
   environment?: string;
+  /** What the SDK reads: static keys, the endpoint, the request timeout. */
   env: NodeJS.ProcessEnv;
+  /** GitHub Actions or not, its run id and OIDC token request, the local user. */
+  runtime: Runtime;
   /** Requested session length. @default 3600 */
   durationSeconds?: number;
   maxAttempts?: number;
@@ -49,21 +52,21 @@ export const REFRESH_BEFORE_MS = 10 * 60_000;
 const STS_SESSION_NAME = /[^\w+=,.@-]/g;
 
 /** `ferry-<environment>-<run id in CI, else user>`, reduced to STS's charset and 64 characters. */
-export function roleSessionName(environment: string | undefined, env: NodeJS.ProcessEnv): string {
-  const who = (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) || localUser(env);
+export function roleSessionName(environment: string | undefined, runtime: Runtime): string {
+  const who = (runtime.githubActions && runtime.github.runId) || localUser(runtime);
   return sanitizeSessionName(['ferry', environment, who].filter(Boolean).join('-'));
 }
 
-function localUser(env: NodeJS.ProcessEnv): string {
-  return env.USER || env.USERNAME || env.LOGNAME || 'local';
+function localUser(runtime: Runtime): string {
+  return runtime.user ?? 'local';
 }
 
 /**
  * Who runs ferry outside GitHub Actions, as the source identity the stacks' roles require of
  * people (`operatorPrincipals`): CloudTrail records it on every call of the session.
  */
-export function sourceIdentity(env: NodeJS.ProcessEnv): string {
-  return sanitizeSessionName(localUser(env).replace(/^aws:/i, ''));
+export function sourceIdentity(runtime: Runtime): string {
+  return sanitizeSessionName(localUser(runtime).replace(/^aws:/i, ''));
 }
 
 export function sanitizeSessionName(name: string): string {
@@ -96,14 +99,14 @@ export function createCredentials(options: CredentialsOptions): AwsCredentialIde
     return (identityProperties) => baseSts().config.credentials(identityProperties);
   }
   const roleArn = options.roleArn;
-  const inActions = options.env.GITHUB_ACTIONS === 'true';
-  const oidc = oidcRequestFromEnv(options.env);
+  const inActions = options.runtime.githubActions;
+  const oidc = options.runtime.oidc;
   if (inActions && !oidc) throw missingIdTokenPermission(roleArn);
   // A mask command echoes the secret: outside GitHub Actions nobody would hide it, so never send one there.
   const mask = inActions ? (options.mask ?? setSecret) : () => {};
   const sessionName = options.sessionName
     ? sanitizeSessionName(options.sessionName)
-    : roleSessionName(options.environment, options.env);
+    : roleSessionName(options.environment, options.runtime);
   const durationSeconds = options.durationSeconds ?? 3600;
 
   const assume = oidc
@@ -139,7 +142,7 @@ export function createCredentials(options: CredentialsOptions): AwsCredentialIde
               RoleArn: roleArn,
               RoleSessionName: sessionName,
               DurationSeconds: durationSeconds,
-              SourceIdentity: sourceIdentity(options.env),
+              SourceIdentity: sourceIdentity(options.runtime),
             }),
           );
           return toIdentity(out.Credentials, roleArn, mask);

@@ -6,18 +6,25 @@
  */
 import { type ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { ExitCode, FerryError } from '../errors.ts';
+import type { MutationRecorder } from '../mutations.ts';
+import { type Runtime, readRuntime } from '../runtime.ts';
 import { buildClient, type OnCall } from './clients.ts';
 import { createCredentials } from './credentials.ts';
+import { bothOnCall, recordMutations } from './mutating.ts';
 
 export interface EcrAccessOptions {
   region: string;
   env: NodeJS.ProcessEnv;
+  /** Where ferry runs; read from `env` when not given. */
+  runtime?: Runtime;
   roleArn?: string;
   /** The ferry environment, for the default role session name. */
   environment?: string;
   sessionName?: string;
   maxAttempts?: number;
   onCall?: OnCall;
+  /** Told of every operation that may change something (PutImage, layer uploads), before it is sent. */
+  mutations?: MutationRecorder;
   /** Masks STS secrets in CI logs (see createCredentials). */
   mask?: (secret: string) => void;
 }
@@ -39,6 +46,7 @@ export interface EcrAccess {
 
 export function createEcrAccess(options: EcrAccessOptions): EcrAccess {
   let client: ECRClient | undefined;
+  const onCall = bothOnCall(options.onCall, options.mutations && recordMutations(options.mutations));
   const get = (): ECRClient => {
     client ??= buildClient('ecr', {
       region: options.region,
@@ -46,15 +54,16 @@ export function createEcrAccess(options: EcrAccessOptions): EcrAccess {
       credentials: createCredentials({
         region: options.region,
         env: options.env,
+        runtime: options.runtime ?? readRuntime(options.env),
         ...(options.roleArn ? { roleArn: options.roleArn } : {}),
         ...(options.environment ? { environment: options.environment } : {}),
         ...(options.sessionName ? { sessionName: options.sessionName } : {}),
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-        ...(options.onCall ? { onCall: options.onCall } : {}),
+        ...(onCall ? { onCall } : {}),
         ...(options.mask ? { mask: options.mask } : {}),
       }),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      ...(options.onCall ? { onCall: options.onCall } : {}),
+      ...(onCall ? { onCall } : {}),
     });
     return client;
   };

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BatchGetImageCommand, DescribeImagesCommand, PutImageCommand } from '@aws-sdk/client-ecr';
-import { ExitCode, FerryError, usageError } from '../errors.ts';
+import { ImageCopyError } from '../pipeline/port-errors.ts';
 import {
   type Blob,
   type Download,
@@ -69,7 +69,8 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const BLOB_ATTEMPTS = 3;
 
 export async function copyImage(input: CopyImageInput): Promise<CopyResult> {
-  if (!DIGEST.test(input.digest)) throw usageError(`not an image digest: ${JSON.stringify(input.digest)}`);
+  if (!DIGEST.test(input.digest))
+    throw new ImageCopyError(`not an image digest: ${JSON.stringify(input.digest)}`);
   const result: CopyResult = {
     digest: input.digest,
     ...(input.tag ? { tag: input.tag } : {}),
@@ -94,10 +95,9 @@ export async function copyImage(input: CopyImageInput): Promise<CopyResult> {
     input.tag ? { imageTag: input.tag } : { imageDigest: input.digest },
   );
   if (after !== input.digest) {
-    throw new FerryError(
+    throw new ImageCopyError(
       `after the copy, ${input.target.repositoryName}${input.tag ? `:${input.tag}` : ''} reports ${after ?? 'no image'} instead of ${input.digest}`,
-      ExitCode.NeedsPerson,
-      ['Inspect the target repository with `aws ecr describe-images` before releasing from it.'],
+      'Inspect the target repository with `aws ecr describe-images` before releasing from it.',
     );
   }
   return result;
@@ -151,12 +151,12 @@ async function readManifest(source: RepositoryRef, digest: string): Promise<Mani
   if (!image?.imageManifest) {
     const failure = out.failures?.[0];
     const why = failure ? `${failure.failureCode}: ${failure.failureReason}` : 'no image returned';
-    throw usageError(`image ${digest} cannot be read from ${source.repositoryName} (${why})`);
+    throw new ImageCopyError(`image ${digest} cannot be read from ${source.repositoryName} (${why})`);
   }
   const body = image.imageManifest;
   const actual = `sha256:${createHash('sha256').update(body, 'utf8').digest('hex')}`;
   if (actual !== digest) {
-    throw usageError(
+    throw new ImageCopyError(
       `ECR returned a manifest for ${digest} in ${source.repositoryName} that hashes to ${actual}`,
     );
   }
@@ -230,7 +230,7 @@ async function targetDigest(
   } catch (err) {
     if (isAwsError(err, 'ImageNotFoundException')) return undefined;
     if (isAwsError(err, 'RepositoryNotFoundException')) {
-      throw usageError(
+      throw new ImageCopyError(
         `ECR repository ${target.repositoryName} does not exist in the target account and region`,
         "Check the target descriptor's repository and the role ferry uses for it.",
       );
@@ -246,11 +246,11 @@ function tagTaken(
   current: string | undefined,
   wanted: string,
   refused = false,
-): FerryError {
+): ImageCopyError {
   const why = refused
     ? 'the repository is IMMUTABLE, so ECR refuses to move the tag'
     : 'a SHA names one image, so ferry will not move the tag';
-  return usageError(
+  return new ImageCopyError(
     `tag ${tag} in ${target.repositoryName} is already taken by another image (${current ?? 'unknown digest'}), not ${wanted}: ${why}`,
     'The same SHA was built twice into different images. Promote the image the target already has, or investigate which build is the right one.',
   );
@@ -265,7 +265,7 @@ async function withAttempts<T>(
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= attempts || signal?.aborted || err instanceof FerryError) throw err;
+      if (attempt >= attempts || signal?.aborted || err instanceof ImageCopyError) throw err;
     }
   }
 }

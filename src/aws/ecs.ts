@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ECS_DEPLOYMENT } from '../config/ecs-deployment.ts';
 import { ExitCode, FerryError } from '../errors.ts';
+import { TaskNotStartedError } from '../pipeline/port-errors.ts';
 import type { ContainerService, ServiceDeploymentStatus, TaskSnapshot } from '../pipeline/ports.ts';
 import {
   revisionRequest,
@@ -161,13 +162,10 @@ export function createContainerService(client: () => ECSClient): ContainerServic
       );
       const task = out.tasks?.[0];
       if (!task || (out.failures?.length ?? 0) > 0) {
-        const reasons = (out.failures ?? [])
-          .map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(' '))
-          .join('; ');
-        throw new FerryError(
-          `ECS did not start the task for ${taskDefinitionArn}: ${reasons || 'RunTask returned no task and no reason'}.`,
-          ExitCode.ReleaseFailed,
-          ["Check the descriptor's network (subnets, security groups) and the cluster's Fargate capacity."],
+        throw new TaskNotStartedError(
+          taskDefinitionArn,
+          (out.failures ?? []).map((f) => [f.reason, f.detail, f.arn].filter(Boolean).join(' ')),
+          "Check the descriptor's network (subnets, security groups) and the cluster's Fargate capacity.",
         );
       }
       return toTaskSnapshot(task);

@@ -1,5 +1,7 @@
 /** The AWS side of ferry: every port the pipeline needs, over SDK v3 clients sharing one credentials provider. */
+import type { MutationRecorder } from '../mutations.ts';
 import type { Database, Ports } from '../pipeline/ports.ts';
+import { type Runtime, readRuntime } from '../runtime.ts';
 import { createClients, type OnCall } from './clients.ts';
 import { createAlarmReader } from './cloudwatch.ts';
 import { createCredentials } from './credentials.ts';
@@ -8,6 +10,7 @@ import { createContainerService } from './ecs.ts';
 import { createLoadBalancer } from './elbv2.ts';
 import { createPermissionSimulator, type PermissionSimulator } from './iam.ts';
 import { createLogReader } from './logs.ts';
+import { bothOnCall, recordMutations } from './mutating.ts';
 import { createPreflightReader, type PreflightReader } from './preflight.ts';
 import { createClusterDatabase, createInstanceDatabase } from './rds.ts';
 import { createParameterStore } from './ssm.ts';
@@ -19,14 +22,19 @@ export interface AwsPortsOptions {
   region: string;
   roleArn?: string;
   sessionName?: string;
+  /** What the SDK reads: credentials, endpoints, the request timeout. */
   env: NodeJS.ProcessEnv;
+  /** Where ferry runs (GitHub Actions, the OIDC token request, the user); read from `env` when not given. */
+  runtime?: Runtime;
   databaseKind?: 'instance' | 'cluster';
   maxAttempts?: number;
   onCall?: OnCall;
+  /** Told of every operation that may change something, before it is sent (the catch-all's "nothing was changed"). */
+  mutations?: MutationRecorder;
   /** The ferry environment, for the default role session name `ferry-<environment>-<user or run id>`. */
   environment?: string;
   /**
-   * Masks a secret in CI logs; only ever called when GITHUB_ACTIONS is true.
+   * Masks a secret in CI logs; only ever called in GitHub Actions.
    * Defaults to @actions/core `setSecret`, which writes `::add-mask::` to
    * stdout: a CLI in `--json` mode may prefer stderr, which the runner also reads.
    */
@@ -52,14 +60,16 @@ export interface AwsPreflight {
 
 /** The ports and the doctor's extra readers, sharing one credentials provider and one set of clients. */
 export function createAws(options: AwsPortsOptions): { ports: Omit<Ports, 'http'>; preflight: AwsPreflight } {
+  const onCall = bothOnCall(options.onCall, options.mutations && recordMutations(options.mutations));
   const credentials = createCredentials({
     region: options.region,
     env: options.env,
+    runtime: options.runtime ?? readRuntime(options.env),
     ...(options.roleArn ? { roleArn: options.roleArn } : {}),
     ...(options.sessionName ? { sessionName: options.sessionName } : {}),
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    ...(options.onCall ? { onCall: options.onCall } : {}),
+    ...(onCall ? { onCall } : {}),
     ...(options.mask ? { mask: options.mask } : {}),
   });
   const clients = createClients({
@@ -67,7 +77,7 @@ export function createAws(options: AwsPortsOptions): { ports: Omit<Ports, 'http'
     env: options.env,
     credentials,
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    ...(options.onCall ? { onCall: options.onCall } : {}),
+    ...(onCall ? { onCall } : {}),
   });
   const rds = () => clients.rds;
   return {

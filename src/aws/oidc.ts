@@ -1,12 +1,10 @@
 /** The GitHub Actions OIDC token: what `permissions: id-token: write` gives a job. */
 import { ExitCode, FerryError } from '../errors.ts';
+import type { OidcTokenRequest, Runtime } from '../runtime.ts';
 
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 
-export interface OidcRequest {
-  requestUrl: string;
-  requestToken: string;
-}
+export type OidcRequest = OidcTokenRequest;
 
 export interface FetchTokenOptions {
   fetch?: typeof fetch;
@@ -35,13 +33,6 @@ export class OidcTokenUnreachable extends FerryError {
   }
 }
 
-/** The request URL and token the runner provides, or undefined outside a job that may ask for one. */
-export function oidcRequestFromEnv(env: NodeJS.ProcessEnv): OidcRequest | undefined {
-  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  return requestUrl && requestToken ? { requestUrl, requestToken } : undefined;
-}
-
 export function missingIdTokenPermission(roleArn: string): FerryError {
   return new FerryError(
     `Cannot assume ${roleArn}: this GitHub Actions job has no OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN are not set). The job needs \`permissions: id-token: write\`.`,
@@ -65,7 +56,7 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
   const attempts = options.attempts ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 300;
   const timeoutMs = options.timeoutMs ?? OIDC_REQUEST_TIMEOUT_MS;
-  const url = withAudience(request.requestUrl);
+  const url = requestUrlWithAudience(request.requestUrl);
   let lastProblem = '';
   let connected = false;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -104,6 +95,21 @@ export async function fetchOidcToken(request: OidcRequest, options: FetchTokenOp
   throw new FerryError(message, ExitCode.Usage, hints);
 }
 
+/** A request URL that is no URL is a broken job environment, not ferry's bug: say which variable. */
+function requestUrlWithAudience(requestUrl: string): string {
+  try {
+    return withAudience(requestUrl);
+  } catch {
+    throw new FerryError(
+      'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL, so no GitHub OIDC token can be requested.',
+      ExitCode.Usage,
+      [
+        'In GitHub Actions the runner sets it; elsewhere (the sandbox) set it to the token URL the sandbox printed, or unset it.',
+      ],
+    );
+  }
+}
+
 /** The runner's URL already carries a query string (`?api-version=...`); add the audience to it. */
 export function withAudience(requestUrl: string): string {
   const url = new URL(requestUrl);
@@ -131,11 +137,11 @@ export function jwtSubject(jwt: string): string | undefined {
  * puts in it (what a trust policy matches). The token is masked, never kept.
  */
 export async function currentOidcSubject(
-  env: NodeJS.ProcessEnv,
+  runtime: Runtime,
   mask: (secret: string) => void,
 ): Promise<string | undefined> {
-  const request = oidcRequestFromEnv(env);
-  if (!request || env.GITHUB_ACTIONS !== 'true') return undefined;
+  const request = runtime.oidc;
+  if (!request || !runtime.githubActions) return undefined;
   const token = await fetchOidcToken(request);
   mask(token);
   return jwtSubject(token);

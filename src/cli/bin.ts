@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 // A namespace import: a named import of a function that an old Node lacks fails before any code runs.
 import * as nodeModule from 'node:module';
+import { ExitCode } from '../errors.ts';
 import { nodeVersionProblem } from './node-version.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -12,7 +13,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const problem = nodeVersionProblem(process.versions.node, pkg.engines?.node ?? '');
 if (problem) {
   process.stderr.write(`ferry: ${problem}\n`);
-  process.exit(2);
+  process.exit(ExitCode.Usage);
 }
 // The compile cache keeps start-up (AWS SDK, zod) well under a second on repeat runs.
 nodeModule.enableCompileCache?.();

@@ -4,7 +4,6 @@
  * any AWS call that could change anything.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } from '../aws/index.ts';
 import { parseDuration } from '../config/duration.ts';
@@ -78,6 +77,8 @@ export function awsOptions(
   return {
     region: setup.region,
     env: ctx.env,
+    runtime: ctx.runtime,
+    mutations: ctx.mutations,
     environment: setup.env,
     databaseKind,
     ...(setup.roleArn ? { roleArn: setup.roleArn } : {}),
@@ -173,10 +174,10 @@ export async function openEnvironment(
 
 export function reporterFor(ctx: CliContext, title: string, sinks: Sink[] = []): Reporter {
   return createReporter({
-    mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, env: ctx.env }),
+    mode: chooseMode({ json: ctx.globals.json, stderrIsTTY: ctx.isTTY, runtime: ctx.runtime }),
     stdout: ctx.stdout,
     stderr: ctx.stderr,
-    env: ctx.env,
+    runtime: ctx.runtime,
     title,
     verbose: ctx.globals.verbose,
     sinks,
@@ -191,22 +192,6 @@ export function pipelineDeps(ctx: CliContext, setup: Setup, ports: Ports, report
     signal: ctx.signal,
     pollIntervalMs: setup.pollIntervalMs,
   };
-}
-
-/** Who holds the lock: the GitHub run, or user@host. */
-export function lockOwner(env: NodeJS.ProcessEnv): string {
-  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID) {
-    return `${env.GITHUB_ACTOR ?? 'github'} (GitHub run ${env.GITHUB_REPOSITORY ?? ''}#${env.GITHUB_RUN_ID})`;
-  }
-  let user = env.USER ?? env.USERNAME;
-  if (!user) {
-    try {
-      user = userInfo().username;
-    } catch {
-      user = 'unknown';
-    }
-  }
-  return `${user}@${hostname()}`;
 }
 
 export const newRunId = (): string => randomUUID();

@@ -1,3 +1,4 @@
+import { ExitCode } from '../errors.ts';
 import type { CliContext } from './context.ts';
 
 /**
@@ -20,7 +21,7 @@ export class DataOutput {
     else this.#ctx.stdout.write(`${text}\n`);
   }
   result(fields: Record<string, unknown> = {}): void {
-    if (this.json) this.#line('result', { outcome: 'ok', exitCode: 0, ...fields });
+    if (this.json) this.#line('result', { outcome: 'ok', exitCode: ExitCode.Ok, ...fields });
   }
   #line(type: string, fields: Record<string, unknown>): void {
     this.#ctx.stdout.write(`${JSON.stringify({ type, ts: new Date().toISOString(), ...fields })}\n`);

@@ -3,6 +3,7 @@
  * presents, which the deploy role's trust policy must name exactly.
  */
 import { execFile } from 'node:child_process';
+import type { Runtime } from '../runtime.ts';
 
 /** OWNER/REPO of a github.com remote URL (https or ssh), else undefined. */
 export function githubRepositoryOf(remoteUrl: string): string | undefined {
@@ -19,9 +20,13 @@ export function expectedSubject(repository: string, env: string, promoted: boole
   return `repo:${repository}:${promoted ? `environment:${env}` : 'ref:refs/heads/main'}`;
 }
 
-/** OWNER/REPO from GITHUB_REPOSITORY, else from `git remote get-url origin` in `dir`. */
-export async function currentRepository(env: NodeJS.ProcessEnv, dir: string): Promise<string | undefined> {
-  if (env.GITHUB_REPOSITORY) return env.GITHUB_REPOSITORY;
+/** OWNER/REPO from GITHUB_REPOSITORY, else from `git remote get-url origin` in `dir` (git run with `env`). */
+export async function currentRepository(
+  runtime: Runtime,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  if (runtime.github.repository) return runtime.github.repository;
   const url = await new Promise<string>((resolve) => {
     execFile('git', ['remote', 'get-url', 'origin'], { cwd: dir, env, timeout: 5_000 }, (err, stdout) =>
       resolve(err ? '' : stdout),

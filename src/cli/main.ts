@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { type Command, CommanderError, Option } from 'commander';
 import { accessError } from '../aws/errors.ts';
 import { ExitCode, isFerryError } from '../errors.ts';
+import { MutationLog } from '../mutations.ts';
+import { type Runtime, readRuntime } from '../runtime.ts';
 import type { CliContext, GlobalOptions } from './context.ts';
 import { printFailure } from './failure.ts';
 import { formatCommanderError, helpPointer, TypoFirstCommand, usageResultLine } from './usage-errors.ts';
 
-interface Io {
+export interface Io {
   argv: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -28,7 +30,11 @@ type Loader = () => Promise<{ run: (args: never, ctx: CliContext) => Promise<num
  * Declares the CLI surface of docs/architecture.md. Each command module is imported only when
  * that command runs, so `ferry --help` never loads the AWS SDK or Pulumi.
  */
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(
+  io: Io,
+  setExit: (code: number) => void,
+  shared: { runtime: Runtime; mutations: MutationLog },
+): Command {
   const program = new TypoFirstCommand('ferry')
     .description(
       'Ship one containerized app to AWS ECS Fargate + RDS: exact images, snapshots, safe rollouts.',
@@ -58,6 +64,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const context = (cmd: Command): CliContext => ({
     globals: cmd.optsWithGlobals() as GlobalOptions,
     env: io.env,
+    runtime: shared.runtime,
+    mutations: shared.mutations,
     cwd: io.cwd,
     stdout: io.stdout,
     stderr: io.stderr,
@@ -245,9 +253,16 @@ const commandTable: Registrar[] = [
 
 export async function main(io: Io): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  // Read once per run: every command sees the same runtime, and the catch-all sees every change sent.
+  const runtime = readRuntime(io.env);
+  const mutations = new MutationLog();
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    { runtime, mutations },
+  );
   try {
     await program.parseAsync(io.argv, { from: 'user' });
     return exitCode;
@@ -260,9 +275,12 @@ export async function main(io: Io): Promise<number> {
       return ExitCode.Usage;
     }
     const json = io.argv.includes('--json');
-    // An SDK error that escaped a read (no credentials, no endpoint) stopped the run before any change.
-    const failure = isFerryError(err) ? err : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
-    printFailure(failure, { stdout: io.stdout, stderr: io.stderr, json });
-    return isFerryError(failure) ? failure.exitCode : ExitCode.NeedsPerson;
+    // An SDK error that escaped a read (no credentials, no endpoint) before any change was sent is the
+    // user's to fix (exit 2); after a change it is no longer "nothing changed".
+    const failure =
+      isFerryError(err) || mutations.mayHaveChanged
+        ? err
+        : (accessError(err, io.env.AWS_ENDPOINT_URL) ?? err);
+    return printFailure(failure, { stdout: io.stdout, stderr: io.stderr, json, mutations });
   }
 }

@@ -17,12 +17,12 @@ import { refuseRequest } from '../pipeline/plan.ts';
 import type { CodeHistory, SourceEnvironment } from '../pipeline/ports.ts';
 import { runRelease, subjectOf } from '../pipeline/release.ts';
 import type { ReleaseAsk, ReleaseRequest } from '../pipeline/request.ts';
+import { lockOwnerOf } from '../runtime.ts';
 import { DeferredSinks } from './announce/deferred.ts';
 import { releaseAnnouncers, resultOfError, warningWriter } from './announce/index.ts';
 import {
   awsOptions,
   loadSetup,
-  lockOwner,
   newRunId,
   openEnvironment,
   pipelineDeps,
@@ -84,12 +84,12 @@ export async function runReleaseCommand(
       descriptor: target.descriptor,
       timeoutMs: setup.timeoutMs,
       dryRun: ctx.globals.dryRun,
-      owner: lockOwner(ctx.env),
+      owner: lockOwnerOf(ctx.runtime),
       runId,
       ...(ctx.env.FERRY_LOCK_TTL
         ? { lockTtlMs: Math.max(1000, parseDuration(ctx.env.FERRY_LOCK_TTL, 'FERRY_LOCK_TTL')) }
         : {}),
-      ...(ctx.env.GITHUB_ACTOR ? { actor: ctx.env.GITHUB_ACTOR } : {}),
+      ...(ctx.runtime.github.actor ? { actor: ctx.runtime.github.actor } : {}),
     } satisfies ReleaseRequest;
     const deps: Deps = { ...pipelineDeps(ctx, setup, target.ports, reporter), history: codeHistory(ctx) };
     if (ask.kind === 'promote') {
@@ -103,7 +103,7 @@ export async function runReleaseCommand(
     return (await runRelease(deps, request)).exitCode;
   } catch (err) {
     // Ferry's own bug: the entry point prints it; the people watching hear about it too.
-    if (!refusedBeforeChange(err, ctx.signal.aborted)) announcers.emit(resultOfError(err));
+    if (!refusedBeforeChange(err, ctx.signal.aborted)) announcers.emit(resultOfError(err, ctx.mutations));
     return refuse(ctx, reporter, subject, err, false);
   } finally {
     await reporter.close();
@@ -165,6 +165,8 @@ function ecrAccess(ctx: CliContext, setup: Setup, environment: string) {
   return {
     region,
     env,
+    runtime: ctx.runtime,
+    mutations: ctx.mutations,
     environment,
     mask: (secret: string) => ctx.stderr.write(`::add-mask::${secret}\n`),
     ...(roleArn ? { roleArn } : {}),
@@ -199,6 +201,11 @@ function announcersFor(
       ferryRunId: runId,
       dryRun: ctx.globals.dryRun,
     },
-    { env: ctx.env, now: () => new Date(), warn: warningWriter(ctx.stderr, ctx.env) },
+    {
+      runtime: ctx.runtime,
+      env: ctx.env,
+      now: () => new Date(),
+      warn: warningWriter(ctx.stderr, ctx.runtime),
+    },
   );
 }

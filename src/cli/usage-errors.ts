@@ -1,4 +1,5 @@
 import { Command, type Option } from 'commander';
+import { ExitCode } from '../errors.ts';
 
 /**
  * commander's own parse errors ("error: unknown option '--sah'\n(Did you mean
@@ -27,7 +28,13 @@ export function usageResultLine(commanderMessage: string): string {
   const reason = formatCommanderError(commanderMessage)
     .replace(/^ferry: /, '')
     .trim();
-  const result = { type: 'result', ts: new Date().toISOString(), outcome: 'aborted', exitCode: 2, reason };
+  const result = {
+    type: 'result',
+    ts: new Date().toISOString(),
+    outcome: 'aborted',
+    exitCode: ExitCode.Usage,
+    reason,
+  };
   return `${JSON.stringify(result)}\n`;
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isValidName, NAME_RULE } from '../config/name-rule.ts';
-import { FerryError, usageError } from '../errors.ts';
+import { ExitCode, FerryError, usageError } from '../errors.ts';
 import { diffSnapshots } from './diff.ts';
 import type { PreviewReport, StackSnapshot } from './model.ts';
 import type { RunnerReply } from './offline-runner.ts';
@@ -155,7 +155,10 @@ async function materialise(
       if (codes.every((c) => c === 0)) resolve();
       else
         reject(
-          new FerryError(`could not copy ${paths.join(', ')} at ${commit.slice(0, 12)}: ${errors.trim()}`, 2),
+          new FerryError(
+            `could not copy ${paths.join(', ')} at ${commit.slice(0, 12)}: ${errors.trim()}`,
+            ExitCode.Usage,
+          ),
         );
     };
     archive.on('error', reject);

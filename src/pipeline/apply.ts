@@ -11,6 +11,7 @@ import { type Deps, info } from './context.ts';
 import { runMigration } from './migrate.ts';
 import { Observers } from './observe.ts';
 import { errorText } from './poll.ts';
+import { ImageCopyError } from './port-errors.ts';
 import type { TaskDefinitionSnapshot } from './ports.ts';
 import type { ReleaseRequest, ReleaseResult, RunState } from './request.ts';
 import { ensureRevisions } from './revision.ts';
@@ -88,9 +89,9 @@ async function copyPhase(
   if (!copier) throw new Error('a promotion needs an image copier in the pipeline deps');
   const step = steps.start('copy-image');
   const repo = req.descriptor.repository.name;
-  const fail = (reason: string): ReleaseResult => {
+  const fail = (reason: string, hints: readonly string[] = []): ReleaseResult => {
     step.failed(reason);
-    const next = [`the service was not changed; fix the cause and run the promotion again`];
+    const next = [`the service was not changed; fix the cause and run the promotion again`, ...hints];
     return { ...base(state), outcome: 'failed', exitCode: ExitCode.ReleaseFailed, reason, next };
   };
   let detail: string;
@@ -98,7 +99,10 @@ async function copyPhase(
     ({ detail } = await copier.copy(plan.digest, plan.sha, deps.signal));
   } catch (err) {
     if (deps.signal.aborted) throw err;
-    return fail(`copying ${plan.digest} from ${from} into ${repo}: ${errorText(err)}`);
+    return fail(
+      `copying ${plan.digest} from ${from} into ${repo}: ${errorText(err)}`,
+      err instanceof ImageCopyError ? err.hints : [],
+    );
   }
   const landed = await deps.ports.registry.findImageByTag(repo, plan.sha).catch(() => undefined);
   if (landed?.digest !== plan.digest) {
@@ -209,6 +213,7 @@ async function migratePhase(
     next: [
       `the service was not changed${state.snapshotId ? `; the database snapshot taken before the migration is ${state.snapshotId}` : ''}`,
       ...(ran.taskArn ? [`migration task: ${ran.taskArn}`] : []),
+      ...(ran.next ?? []),
     ],
   };
 }

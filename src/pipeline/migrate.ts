@@ -5,6 +5,7 @@
  */
 import { type Deps, info, pollContext, warn } from './context.ts';
 import { errorText, isTransient, pollUntil, retryTransient } from './poll.ts';
+import { TaskNotStartedError } from './port-errors.ts';
 import type { ContainerSnapshot, TaskSnapshot } from './ports.ts';
 import { migrationLogStream } from './resource-names.ts';
 import { judgeMigration } from './verdicts.ts';
@@ -15,6 +16,8 @@ export type MigrationResult =
       ok: false;
       taskArn?: string;
       reason: string;
+      /** What a person can do about it, when the failure says (ECS's hint for a task it did not start). */
+      next?: string[];
       /** Set when ferry had to stop the task itself: whether ECS then reported it STOPPED. */
       stop?: StopOutcome;
       /** The run was interrupted (a signal) while the task ran. */
@@ -62,6 +65,10 @@ export async function runMigration(deps: Deps, input: MigrationInput): Promise<M
     });
   } catch (err) {
     if (deps.signal.aborted) throw err;
+    if (err instanceof TaskNotStartedError) {
+      // ECS answered: no task runs, so this is a failed migration with a cause to fix, not a lost one.
+      return { ok: false, reason: `RunTask failed: ${err.message}`, next: [err.hint] };
+    }
     return { ok: false, reason: `RunTask failed: ${errorText(err)}` };
   }
   info(deps, `migration task ${task.arn}: ${JSON.stringify(input.command)}`);

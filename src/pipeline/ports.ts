@@ -166,6 +166,7 @@ export interface ContainerService {
   describeServiceDeployment(
     arn: string,
   ): Promise<{ status: ServiceDeploymentStatus; statusReason?: string } | undefined>;
+  /** Starts one task; throws TaskNotStartedError (port-errors.ts) when ECS answers without starting it. */
   runTask(input: {
     cluster: string;
     taskDefinitionArn: string;

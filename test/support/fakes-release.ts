@@ -2,7 +2,9 @@
 import { parseConfig, parseDescriptor } from '../../src/config/load.ts';
 import type { Descriptor, FerryConfig } from '../../src/config/schema.ts';
 import type { Deps } from '../../src/pipeline/context.ts';
+import { recordRelease } from '../../src/pipeline/ledger.ts';
 import { isRefusal, type Plan, planRelease } from '../../src/pipeline/plan.ts';
+import type { ImageCopier } from '../../src/pipeline/ports.ts';
 import { readReleaseState } from '../../src/pipeline/read.ts';
 import type { DeployRequest, ReleaseRequest } from '../../src/pipeline/request.ts';
 import { type FakeWorld, fakeWorld } from './fakes.ts';
@@ -91,4 +93,48 @@ export async function planFor(deps: Deps, request: ReleaseRequest): Promise<Plan
   const decision = planRelease(await readReleaseState(deps, request));
   if (isRefusal(decision)) throw new Error(`refused: ${decision.reason}`);
   return decision;
+}
+
+export const SOURCE_DIGEST = `sha256:${'c'.repeat(64)}`;
+
+/** A promotion into shop-staging's fake repository, where NEW_SHA's tag is not yet present. */
+export async function promotionFixture(copy: ImageCopier['copy']) {
+  const f = releaseFixture();
+  f.registry.tags.delete(`shop-staging:${NEW_SHA}`);
+  const copies: string[] = [];
+  const copier: ImageCopier = {
+    copy: async (digest, tag, signal) => {
+      f.log.push('ECR.PutImage');
+      copies.push(`${digest} as ${tag}`);
+      return copy(digest, tag, signal);
+    },
+  };
+  // qa ran NEW_SHA as SOURCE_DIGEST: its ledger says so and its repository has the image.
+  const source = releaseFixture();
+  source.registry.tags.set(`shop-staging:${NEW_SHA}`, SOURCE_DIGEST);
+  await recordRelease(source.parameters, 'shop', 'qa', {
+    kind: 'deploy',
+    sha: NEW_SHA,
+    digest: SOURCE_DIGEST,
+    taskDefinitionArn: null,
+    previousTaskDefinitionArn: null,
+    snapshotId: null,
+    outcome: 'deployed',
+    actor: 'a',
+    startedAt: '2026-03-01T00:00:00.000Z',
+    finishedAt: '2026-03-01T00:00:00.000Z',
+    steps: [],
+  });
+  f.deps.source = { env: 'qa', ports: source.ports, descriptor: source.request.descriptor };
+  f.deps.copier = copier;
+  const { sha: _, ...settings } = f.request;
+  const request: ReleaseRequest = {
+    ...settings,
+    kind: 'promote',
+    from: 'qa',
+    sha: NEW_SHA,
+    // The live check of the source has tests of its own (source-gate).
+    skipSourceCheck: true,
+  };
+  return { f, request, copies };
 }

@@ -5,6 +5,7 @@
  */
 import type { Deps } from '../../src/pipeline/context.ts';
 import type { FerryEvent } from '../../src/pipeline/events.ts';
+import { TaskNotStartedError } from '../../src/pipeline/port-errors.ts';
 import type {
   Clock,
   ContainerService,
@@ -23,6 +24,9 @@ import type {
   TaskDefinitionSnapshot,
   TaskSnapshot,
 } from '../../src/pipeline/ports.ts';
+
+/** The fake ECS's hint for a task it did not start (the real adapter has its own words). */
+export const RUN_TASK_HINT = "Check the descriptor's network and the cluster's capacity.";
 
 export class FakeClock implements Clock {
   #now: number;
@@ -191,6 +195,8 @@ export class FakeEcs implements ContainerService {
     exitCode: 0,
     polls: 2,
   };
+  /** Set: RunTask answers with these failures and starts nothing, as ECS does without capacity. */
+  runTaskFailures?: string[];
   readonly tasks = new Map<string, TaskSnapshot & { polls: number }>();
   stopped: TaskSnapshot[] = [];
   running: TaskSnapshot[] = [];
@@ -323,6 +329,9 @@ export class FakeEcs implements ContainerService {
 
   async runTask(input: { cluster: string; taskDefinitionArn: string; container: string; command: string[] }) {
     this.log.push('ECS.RunTask');
+    if (this.runTaskFailures) {
+      throw new TaskNotStartedError(input.taskDefinitionArn, this.runTaskFailures, RUN_TASK_HINT);
+    }
     const arn = `arn:aws:ecs:eu-west-1:111111111111:task/shop/${(++this.#ids).toString(16).padStart(32, '0')}`;
     const task = {
       arn,

@@ -8,6 +8,7 @@ import { appendFileSync, createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { ExitCode } from '../../errors.ts';
 import { ActionInputError, actionArgv, actionOutputs, outputLines } from './inputs.ts';
 
 const FERRY = fileURLToPath(new URL('../../../bin/ferry', import.meta.url));
@@ -25,7 +26,7 @@ async function runAction(env: NodeJS.ProcessEnv): Promise<number> {
   } catch (err) {
     if (!(err instanceof ActionInputError)) throw err;
     process.stderr.write(`::error title=ferry::${err.message}\n`);
-    return 2;
+    return ExitCode.Usage;
   }
   const eventsFile = join(env.RUNNER_TEMP ?? '.', `ferry-events-${process.pid}.ndjson`);
   const events = createWriteStream(eventsFile);
@@ -34,7 +35,9 @@ async function runAction(env: NodeJS.ProcessEnv): Promise<number> {
   const [code] = await Promise.all([
     new Promise<number>((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (exit, signal) => resolve(exit ?? (signal ? 130 : 3)));
+      child.on('close', (exit, signal) =>
+        resolve(exit ?? (signal ? ExitCode.Interrupted : ExitCode.NeedsPerson)),
+      );
     }),
     pipeline(child.stdout, events),
   ]);

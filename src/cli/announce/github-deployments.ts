@@ -1,3 +1,4 @@
+import { ExitCode } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 import type { Sink } from '../render/sink.ts';
 import { type GitHubRun, runUrl } from './github-run.ts';
@@ -22,8 +23,8 @@ export interface DeploymentOptions {
 
 /** success for a release that runs; failure when it was restored (exit 1); error when the state is unknown. */
 export function deploymentState(result: Result): State {
-  if (result.exitCode === 0) return 'success';
-  return result.exitCode === 1 ? 'failure' : 'error';
+  if (result.exitCode === ExitCode.Ok) return 'success';
+  return result.exitCode === ExitCode.ReleaseFailed ? 'failure' : 'error';
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
- * What ferry knows about the GitHub Actions run it is part of, read once from
- * the environment (the edge); everything downstream takes these plain values.
+ * What ferry knows about the GitHub Actions run it is part of, from the
+ * runtime read at the edge; everything downstream takes these plain values.
  */
 import { readFileSync } from 'node:fs';
+import type { Runtime } from '../../runtime.ts';
 
 export interface GitHubRun {
   /** https://github.com, or the GitHub Enterprise server. */
@@ -26,17 +27,17 @@ export interface PullRequestRef {
 }
 
 /** The run, when ferry runs in GitHub Actions for a known repository; undefined elsewhere. */
-export function readGitHubRun(env: NodeJS.ProcessEnv): GitHubRun | undefined {
-  if (env.GITHUB_ACTIONS !== 'true' || !env.GITHUB_REPOSITORY) return undefined;
-  const token = env.FERRY_GITHUB_TOKEN || env.GITHUB_TOKEN;
-  const pullRequest = readPullRequest(env);
+export function readGitHubRun(runtime: Runtime): GitHubRun | undefined {
+  const github = runtime.github;
+  if (!runtime.githubActions || !github.repository) return undefined;
+  const pullRequest = readPullRequest(github.eventName, github.eventPath, github.repository);
   return {
-    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
-    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
-    repository: env.GITHUB_REPOSITORY,
-    ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
-    ...(env.GITHUB_RUN_ATTEMPT ? { runAttempt: env.GITHUB_RUN_ATTEMPT } : {}),
-    ...(token ? { token } : {}),
+    serverUrl: github.serverUrl,
+    apiUrl: github.apiUrl,
+    repository: github.repository,
+    ...(github.runId ? { runId: github.runId } : {}),
+    ...(github.runAttempt ? { runAttempt: github.runAttempt } : {}),
+    ...(github.token ? { token: github.token } : {}),
     ...(pullRequest ? { pullRequest } : {}),
   };
 }
@@ -57,17 +58,21 @@ interface PullRequestEvent {
   repository?: { full_name?: string };
 }
 
-function readPullRequest(env: NodeJS.ProcessEnv): PullRequestRef | undefined {
-  if (!env.GITHUB_EVENT_PATH || !/^pull_request/.test(env.GITHUB_EVENT_NAME ?? '')) return undefined;
+function readPullRequest(
+  eventName: string | undefined,
+  eventPath: string | undefined,
+  repository: string,
+): PullRequestRef | undefined {
+  if (!eventPath || !/^pull_request/.test(eventName ?? '')) return undefined;
   let event: PullRequestEvent;
   try {
-    event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as PullRequestEvent;
+    event = JSON.parse(readFileSync(eventPath, 'utf8')) as PullRequestEvent;
   } catch {
     return undefined;
   }
   const number = event.pull_request?.number;
   if (typeof number !== 'number') return undefined;
   const head = event.pull_request?.head?.repo?.full_name;
-  const base = event.repository?.full_name ?? env.GITHUB_REPOSITORY;
+  const base = event.repository?.full_name ?? repository;
   return { number, fromFork: head === undefined || head !== base };
 }

@@ -5,8 +5,10 @@
  * the environment is read here, once.
  */
 import { type FerryConfig, type NotifyConfig, notifyConfigSchema } from '../../config/schema.ts';
-import { ExitCode, isFerryError } from '../../errors.ts';
+import { isFerryError } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
+import type { Runtime } from '../../runtime.ts';
+import { unexpectedErrorResult } from '../failure.ts';
 import { neutralize, workflowCommand } from '../render/github.ts';
 import type { Sink } from '../render/sink.ts';
 import { GitHubDeployments } from './github-deployments.ts';
@@ -31,6 +33,9 @@ export interface ReleaseAnnouncement {
 }
 
 export interface AnnounceIo {
+  /** The GitHub run (deployments, links) and whether warnings are annotations. */
+  runtime: Runtime;
+  /** Where the webhook variables the config names ($FERRY_SLACK_WEBHOOK_URL, notify.*Env) are looked up. */
   env: NodeJS.ProcessEnv;
   now: () => Date;
   warn: (message: string) => void;
@@ -39,7 +44,7 @@ export interface AnnounceIo {
 /** The sinks that announce this release; none on a dry run, which changes nothing. */
 export function releaseAnnouncers(release: ReleaseAnnouncement, io: AnnounceIo): Sink[] {
   if (release.dryRun) return [];
-  const run = readGitHubRun(io.env);
+  const run = readGitHubRun(io.runtime);
   const sinks: Sink[] = [];
   const deployments = githubDeployments(release, run, io);
   if (deployments) sinks.push(deployments);
@@ -53,7 +58,7 @@ function githubDeployments(
   run: GitHubRun | undefined,
   io: AnnounceIo,
 ): Sink | undefined {
-  if (!run || /^(0|false|off|no)$/i.test(io.env.FERRY_GITHUB_DEPLOYMENTS ?? '')) return undefined;
+  if (!run || !io.runtime.github.deployments) return undefined;
   if (!run.token) {
     io.warn(
       'GitHub deployment: no FERRY_GITHUB_TOKEN or GITHUB_TOKEN, so none is recorded; set GITHUB_TOKEN to github.token, with `permissions: deployments: write` (FERRY_GITHUB_DEPLOYMENTS=false turns this off)',
@@ -119,9 +124,9 @@ function notifierFor(
 /** A warning on stderr; in GitHub Actions an annotation, so it shows on the run's page. */
 export function warningWriter(
   stderr: NodeJS.WritableStream,
-  env: NodeJS.ProcessEnv,
+  runtime: Pick<Runtime, 'githubActions'>,
 ): (message: string) => void {
-  const inActions = env.GITHUB_ACTIONS === 'true';
+  const inActions = runtime.githubActions;
   return (message) => {
     try {
       stderr.write(
@@ -137,16 +142,21 @@ export function warningWriter(
 
 /**
  * The result an error that escaped a release stands for, as the entry point will
- * report it: a user error keeps its exit code; anything else leaves the state unknown.
+ * report it: a user error keeps its exit code; anything else changed nothing if
+ * no change was sent (`changes`, the run's MutationLog), else leaves the state unknown.
  */
-export function resultOfError(err: unknown): Extract<FerryEvent, { type: 'result' }> {
+export function resultOfError(
+  err: unknown,
+  changes: { mayHaveChanged: boolean } = { mayHaveChanged: true },
+): Extract<FerryEvent, { type: 'result' }> {
   if (isFerryError(err))
     return { type: 'result', outcome: 'aborted', exitCode: err.exitCode, reason: err.message };
   const reason = err instanceof Error ? err.message : String(err);
+  const known = unexpectedErrorResult(changes);
   return {
     type: 'result',
-    outcome: 'failed',
-    exitCode: ExitCode.NeedsPerson,
+    outcome: known.outcome,
+    exitCode: known.exitCode,
     reason: `unexpected error: ${reason}`,
   };
 }

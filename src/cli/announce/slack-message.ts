@@ -4,6 +4,7 @@
  * and a button to the run. Pure, so tests read exactly what Slack would get.
  */
 import { formatDuration } from '../../config/duration.ts';
+import { ExitCode } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 
 type Result = Extract<FerryEvent, { type: 'result' }>;
@@ -55,7 +56,10 @@ export function slackFallback(facts: ReleaseFacts, result: Result): string {
 }
 
 export function slackMessage(facts: ReleaseFacts, result: Result): Record<string, unknown> {
-  const headline = result.exitCode === 3 ? '🚨 needs a person' : (HEADLINE[result.outcome] ?? result.outcome);
+  const headline =
+    result.exitCode === ExitCode.NeedsPerson
+      ? '🚨 needs a person'
+      : (HEADLINE[result.outcome] ?? result.outcome);
   const fields = [
     ['App', escapeMrkdwn(facts.app)],
     ['Environment', escapeMrkdwn(facts.env)],

@@ -61,6 +61,8 @@ export async function run(
   const ecr = createEcrAccess({
     region: setup.region,
     env: ctx.env,
+    runtime: ctx.runtime,
+    mutations: ctx.mutations,
     environment: setup.env,
     ...(setup.roleArn ? { roleArn: setup.roleArn } : {}),
     mask: (secret) => mask(ctx, secret),
@@ -121,7 +123,7 @@ async function mustExist(path: string, kind: 'file' | 'directory', field: string
 
 /** GitHub Actions hides a value in its logs once told on any of the job's output streams. */
 function mask(ctx: CliContext, secret: string): void {
-  if (ctx.env.GITHUB_ACTIONS === 'true') ctx.stderr.write(`::add-mask::${secret}\n`);
+  if (ctx.runtime.githubActions) ctx.stderr.write(`::add-mask::${secret}\n`);
 }
 
 /** An AWS failure here means nothing was built or changed: a failed precondition (exit 2). */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { descriptorProblems, descriptorWarnings } from '../../config/descriptor-check.ts';
 import { readJsonFile } from '../../config/load.ts';
 import { descriptorSchema } from '../../config/schema.ts';
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
 
@@ -38,15 +38,15 @@ export async function run(options: DescriptorOptions, ctx: CliContext): Promise<
     }
     out.text(`${file}: a valid environment descriptor${warnings.length ? ' (see the warnings above)' : ''}`);
     out.result({ file, valid: true, warnings: warnings.length });
-    return 0;
+    return ExitCode.Ok;
   }
   const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
   for (const problem of problems) ctx.stderr.write(`${problem.line}\n`);
   if (out.json) {
     ctx.stdout.write(
-      `${JSON.stringify({ type: 'result', ts: new Date().toISOString(), outcome: 'aborted', exitCode: 2, file, valid: false, reason: `${file}: ${count}` })}\n`,
+      `${JSON.stringify({ type: 'result', ts: new Date().toISOString(), outcome: 'aborted', exitCode: ExitCode.Usage, file, valid: false, reason: `${file}: ${count}` })}\n`,
     );
   }
   ctx.stderr.write(`ferry: ${file}: ${count}; docs/descriptor.md describes every field\n`);
-  return 2;
+  return ExitCode.Usage;
 }

@@ -119,10 +119,14 @@ export function renderCheck(r: CheckResult): string {
 
 /** The job's own subject inside GitHub Actions; outside, the one the stacks expect for this environment. */
 async function githubSubject(ctx: CliContext, env: string, promoted: boolean): Promise<string> {
-  const actual = await currentOidcSubject(ctx.env, (secret) =>
+  const actual = await currentOidcSubject(ctx.runtime, (secret) =>
     ctx.stderr.write(`::add-mask::${secret}\n`),
   ).catch(() => undefined);
   if (actual) return actual;
-  const repository = await currentRepository(ctx.env, dirname(resolve(ctx.cwd, ctx.globals.config)));
+  const repository = await currentRepository(
+    ctx.runtime,
+    dirname(resolve(ctx.cwd, ctx.globals.config)),
+    ctx.env,
+  );
   return expectedSubject(repository ?? 'OWNER/REPO', env, promoted);
 }

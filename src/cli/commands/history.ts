@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import { readLedger } from '../../pipeline/ledger.ts';
 import { envArgument, loadSetup, openEnvironment } from '../compose.ts';
 import type { CliContext } from '../context.ts';
@@ -26,5 +26,5 @@ export async function run(options: HistoryOptions, ctx: CliContext): Promise<num
   for (const e of entries) out.data('release', { env, ...e });
   out.text(releaseTable(entries));
   out.result({ env, count: entries.length });
-  return 0;
+  return ExitCode.Ok;
 }

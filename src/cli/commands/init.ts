@@ -132,6 +132,7 @@ export async function run(options: InitOptions, ctx: CliContext, deps: InitDeps 
   const out = new DataOutput(ctx);
   for (const file of files) {
     if (!ctx.globals.dryRun) {
+      ctx.mutations.record(`write ${file.path}`);
       await mkdir(dirname(join(ctx.cwd, file.path)), { recursive: true });
       await writeFile(join(ctx.cwd, file.path), file.content);
     }
@@ -145,5 +146,5 @@ export async function run(options: InitOptions, ctx: CliContext, deps: InitDeps 
   ))
     out.text(line);
   out.result({ files: files.map((f) => f.path) });
-  return 0;
+  return ExitCode.Ok;
 }

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import { describeHolder, isExpired, readLock } from '../../pipeline/lock.ts';
 import { lockParameter } from '../../pipeline/resource-names.ts';
 import { createPorts, envArgument, loadSetup } from '../compose.ts';
@@ -42,12 +42,12 @@ export async function run(options: LockOptions, ctx: CliContext): Promise<number
         : `${env}: not locked`,
     );
     out.result({ env });
-    return 0;
+    return ExitCode.Ok;
   }
   if (!holder && !(await ports.parameters.get(lockParameter(setup.app, env)))) {
     out.text(`${env}: not locked; nothing to release`);
     out.result({ env, released: false });
-    return 0;
+    return ExitCode.Ok;
   }
   const live = holder !== undefined && !isExpired(holder, now);
   if (live && !options.force) {
@@ -61,7 +61,7 @@ export async function run(options: LockOptions, ctx: CliContext): Promise<number
       `${env}: would release the lock held by ${describeHolder(holder)} (dry run: nothing was changed)`,
     );
     out.result({ env, released: false });
-    return 0;
+    return ExitCode.Ok;
   }
   await ports.parameters.delete(lockParameter(setup.app, env));
   out.data('lock', { env, held: false, released: holder ?? null, forced: live });
@@ -69,5 +69,5 @@ export async function run(options: LockOptions, ctx: CliContext): Promise<number
     `${env}: released the ${live ? 'live ' : ''}lock${holder ? ` held by ${describeHolder(holder)}` : ''}`,
   );
   out.result({ env, released: true });
-  return 0;
+  return ExitCode.Ok;
 }

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import { computeDora, type DoraReport } from '../../pipeline/dora.ts';
 import { readLedger } from '../../pipeline/ledger.ts';
 import { createPorts, envArgument, loadSetup } from '../compose.ts';
@@ -55,5 +55,5 @@ export async function run(options: MetricsOptions, ctx: CliContext): Promise<num
   out.text('');
   out.text(reports.map(({ env, report }) => historyNote(env, report)).join('\n'));
   out.result({ ...(only ? { env: only } : {}), since: since.toISOString() });
-  return 0;
+  return ExitCode.Ok;
 }

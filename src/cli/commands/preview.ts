@@ -16,7 +16,6 @@ import { warningWriter } from '../announce/index.ts';
 import { upsertPreviewComment } from '../announce/pr-comment.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
-import { colorEnabled } from '../render/index.ts';
 import { makeColors } from '../render/mode.ts';
 
 export interface PreviewOptions {
@@ -60,7 +59,7 @@ export async function runPreview(
 
   const out = new DataOutput(ctx);
   const textStream = (out.json ? ctx.stderr : ctx.stdout) as NodeJS.WritableStream & { isTTY?: boolean };
-  const paint = makeColors(Boolean(textStream.isTTY) && colorEnabled(ctx.env));
+  const paint = makeColors(Boolean(textStream.isTTY) && ctx.runtime.color);
   out.text(renderPreviewText(report, { paint, verbose: ctx.globals.verbose }));
   for (const change of report.changes) {
     const { type, ...rest } = change;
@@ -118,11 +117,11 @@ async function online(env: string, ctx: CliContext, deps: PreviewDeps): Promise<
 /** `--comment`: a failure is a warning; the preview already succeeded. */
 async function commentOnPullRequest(report: PreviewReport, ctx: CliContext): Promise<void> {
   const outcome = await upsertPreviewComment(
-    readGitHubRun(ctx.env),
+    readGitHubRun(ctx.runtime),
     report.env,
     renderPreviewMarkdown(report),
   );
-  const warn = warningWriter(ctx.stderr, ctx.env);
+  const warn = warningWriter(ctx.stderr, ctx.runtime);
   if ('skipped' in outcome) warn(`--comment: ${outcome.skipped}`);
   else
     ctx.stderr.write(`ferry: ${outcome.done} the preview comment${outcome.url ? ` ${outcome.url}` : ''}\n`);
@@ -130,7 +129,7 @@ async function commentOnPullRequest(report: PreviewReport, ctx: CliContext): Pro
 
 /** In GitHub Actions, the preview goes into the job summary too (the PR's reviewers read it there). */
 async function writeSummary(report: PreviewReport, ctx: CliContext): Promise<void> {
-  const path = ctx.env.GITHUB_STEP_SUMMARY;
+  const path = ctx.runtime.github.stepSummary;
   if (!path) return;
   try {
     await appendFile(path, renderPreviewMarkdown(report), 'utf8');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseSha } from '../../config/sha.ts';
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { DataOutput } from '../data-output.ts';
 import { ferryCommand } from '../sandbox-hints.ts';
@@ -31,6 +31,7 @@ export async function run(options: SandboxPushOptions, ctx: CliContext): Promise
   }
   const { SandboxControl } = await import('../../sandbox/control-client.ts');
   let digest: string;
+  ctx.mutations.record(`sandbox image push ${repository}:${sha}`);
   try {
     ({ digest } = await new SandboxControl(endpoint).pushImage(repository, sha));
   } catch (err) {
@@ -50,5 +51,5 @@ export async function run(options: SandboxPushOptions, ctx: CliContext): Promise
     `pushed ${repository}:${sha} (${digest}); deploy it with: ${ferryCommand(ctx.cwd)} deploy ${env} --sha ${sha}\n`,
   );
   out.result({ repository, sha, digest });
-  return 0;
+  return ExitCode.Ok;
 }

@@ -1,5 +1,5 @@
 import { isValidName, NAME_RULE } from '../../config/name-rule.ts';
-import { usageError } from '../../errors.ts';
+import { ExitCode, usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';
 
@@ -100,5 +100,5 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
     await sandbox.stop();
   }
   ctx.stderr.write('ferry sandbox: stopped\n');
-  return 0;
+  return ExitCode.Ok;
 }

@@ -1,6 +1,6 @@
 import { AccessError } from '../../aws/errors.ts';
 import { describeAwsError } from '../../aws/index.ts';
-import { isFerryError } from '../../errors.ts';
+import { ExitCode, isFerryError } from '../../errors.ts';
 import { describeHolder } from '../../pipeline/lock.ts';
 import { type EnvironmentStatus, readEnvironmentStatus } from '../../pipeline/status.ts';
 import { envArgument, loadSetup, openEnvironment, type Setup } from '../compose.ts';
@@ -50,9 +50,9 @@ export async function run(options: StatusOptions, ctx: CliContext): Promise<numb
   }
   out.result({
     ...(only ? { env: only } : {}),
-    ...(unreadable.length ? { outcome: 'failed', exitCode: 2, unreadable } : {}),
+    ...(unreadable.length ? { outcome: 'failed', exitCode: ExitCode.Usage, unreadable } : {}),
   });
-  return unreadable.length ? 2 : 0;
+  return unreadable.length ? ExitCode.Usage : ExitCode.Ok;
 }
 
 type Read = { status: EnvironmentStatus } | { reason: string; hints: string[] };

@@ -1,22 +1,23 @@
 import { formatDuration } from '../../config/duration.ts';
+import { ExitCode } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 
 type Of<T extends FerryEvent['type']> = Extract<FerryEvent, { type: T }>;
 
 /** What each exit code of docs/architecture.md means, in the words a person needs at the end of a run. */
-export const EXIT_MEANING: Record<number, string> = {
-  0: 'done: the target runs the requested version and passed its checks',
-  1: 'the release failed and the environment was restored',
-  2: 'bad usage, config or precondition: nothing was changed',
-  3: 'the rollback failed or the state is unknown: a person must look now',
-  4: 'another deployment holds the lock: nothing was changed',
-  130: 'interrupted: the lock was released',
+export const EXIT_MEANING: Record<ExitCode, string> = {
+  [ExitCode.Ok]: 'done: the target runs the requested version and passed its checks',
+  [ExitCode.ReleaseFailed]: 'the release failed and the environment was restored',
+  [ExitCode.Usage]: 'bad usage, config or precondition: nothing was changed',
+  [ExitCode.NeedsPerson]: 'the rollback failed or the state is unknown: a person must look now',
+  [ExitCode.Locked]: 'another deployment holds the lock: nothing was changed',
+  [ExitCode.Interrupted]: 'interrupted: the lock was released',
 };
 
 /** What the run's exit code means for this run: a dry run or a build is not a release. */
 export function meaningOf(event: Of<'result'>): string | undefined {
   if (event.dryRun) return 'dry run: nothing was changed';
-  return event.meaning ?? EXIT_MEANING[event.exitCode];
+  return event.meaning ?? EXIT_MEANING[event.exitCode as ExitCode];
 }
 
 /** The plan's image as `uri@sha256:...`, whether or not the event's image already carries the digest. */

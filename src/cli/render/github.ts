@@ -1,3 +1,4 @@
+import { ExitCode } from '../../errors.ts';
 import type { FerryEvent, StepName } from '../../pipeline/events.ts';
 import { describeStep, describeTaskStopped } from './describe.ts';
 import { sanitize } from './text.ts';
@@ -86,7 +87,7 @@ export class GitHubLog {
           : [];
       case 'result': {
         const lines = this.endGroup();
-        if (event.exitCode === 0) return lines;
+        if (event.exitCode === ExitCode.Ok) return lines;
         const body = [
           event.reason ?? event.outcome,
           event.snapshotId ? `snapshot: ${event.snapshotId}` : undefined,

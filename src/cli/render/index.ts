@@ -1,7 +1,8 @@
 import type { Emit, FerryEvent } from '../../pipeline/events.ts';
+import type { Runtime } from '../../runtime.ts';
 import { GitHubLog, neutralize } from './github.ts';
 import { JsonSink } from './json.ts';
-import { colorEnabled, inGitHubActions, makeColors, type OutputMode } from './mode.ts';
+import { makeColors, type OutputMode } from './mode.ts';
 import { PlainSink } from './plain.ts';
 import { flush, type Sink } from './sink.ts';
 import { StepBoard } from './steps.ts';
@@ -9,7 +10,7 @@ import { TaskLogCollector, writeJobSummary } from './summary.ts';
 import { TtySink } from './tty.ts';
 
 export { formatDuration } from '../../config/duration.ts';
-export { chooseMode, colorEnabled, type OutputMode } from './mode.ts';
+export { chooseMode, type OutputMode } from './mode.ts';
 export { renderTable, type TableOptions } from './table.ts';
 export { stripAnsi, visibleWidth } from './text.ts';
 
@@ -23,12 +24,13 @@ export interface ReporterOptions {
   mode: OutputMode;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
+  /** GitHub Actions (groups, annotations, the job summary file) and the terminal's colour. */
+  runtime: Runtime;
   /** What runs, e.g. "deploy shop staging 1a2b3c4". */
   title: string;
   verbose: boolean;
   now?: () => Date;
-  /** Colour in tty mode; default from NO_COLOR / FORCE_COLOR / TERM. Plain and json output never has colour. */
+  /** Colour in tty mode; default the runtime's (NO_COLOR / FORCE_COLOR / TERM). Plain and json output never has colour. */
   color?: boolean;
   /** More sinks after the renderers (GitHub deployments, notifications): they see every event; close() awaits them. */
   sinks?: Sink[];
@@ -42,7 +44,7 @@ export interface ReporterOptions {
  */
 export function createReporter(opts: ReporterOptions): Reporter {
   const now = opts.now ?? (() => new Date());
-  const github = inGitHubActions(opts.env);
+  const github = opts.runtime.githubActions;
   const plain = () =>
     new PlainSink({
       out: opts.stderr,
@@ -62,7 +64,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
               now,
               verbose: opts.verbose,
               title: opts.title,
-              colors: makeColors(opts.color ?? colorEnabled(opts.env)),
+              colors: makeColors(opts.color ?? opts.runtime.color),
             }),
           ];
   sinks.push(...(opts.sinks ?? []));
@@ -105,7 +107,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         complain('finish the output', err);
       }
     }
-    const path = opts.env.GITHUB_STEP_SUMMARY;
+    const path = opts.runtime.github.stepSummary;
     if (github && path) {
       try {
         await writeJobSummary(path, {

@@ -1,5 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { formatDuration } from '../../config/duration.ts';
+import { ExitCode } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 import { meaningOf, taskIdOf } from './describe.ts';
 import type { StepRow } from './steps.ts';
@@ -93,7 +94,11 @@ function summaryOutcome(result: Result): string {
 export async function renderJobSummary(input: JobSummaryInput): Promise<string> {
   const { summary } = await import('@actions/core');
   const { result } = input;
-  const emoji = !result ? '❓' : result.exitCode === 3 ? '🚨' : (OUTCOME_EMOJI[result.outcome] ?? '❔');
+  const emoji = !result
+    ? '❓'
+    : result.exitCode === ExitCode.NeedsPerson
+      ? '🚨'
+      : (OUTCOME_EMOJI[result.outcome] ?? '❔');
   const outcome = result
     ? `<b>${html(result.dryRun ? 'dry run' : summaryOutcome(result))}</b> · exit ${result.exitCode}: ${html(meaningOf(result) ?? '')}`
     : '<b>no result</b>: ferry stopped before reporting one; run <code>ferry status</code>';

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../config/duration.ts';
+import { ExitCode } from '../../errors.ts';
 import type { FerryEvent } from '../../pipeline/events.ts';
 import { describeHealth, describeTaskStopped, pinned, resultLines, taskIdOf } from './describe.ts';
 import type { Colors } from './mode.ts';
@@ -235,7 +236,7 @@ export class TtySink implements Sink {
   }
 
   private summary(result: Of<'result'>): string[] {
-    const good = result.exitCode === 0;
+    const good = result.exitCode === ExitCode.Ok;
     const [outcome, ...facts] = resultLines(result);
     const paint = good ? this.c.green : this.c.red;
     const rows = facts.map(({ label, value }) => [

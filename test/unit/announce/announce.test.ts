@@ -5,6 +5,7 @@ import { slackMessage } from '../../../src/cli/announce/slack-message.ts';
 import { ferryConfigSchema } from '../../../src/config/schema.ts';
 import { usageError } from '../../../src/errors.ts';
 import type { FerryEvent } from '../../../src/pipeline/events.ts';
+import { readRuntime } from '../../../src/runtime.ts';
 import { type FakeGitHub, startFakeGitHub } from '../../support/fake-github.ts';
 
 const SHA = 'a'.repeat(40);
@@ -41,7 +42,12 @@ function announce(
       ferryRunId: 'run-1',
       dryRun: false,
     },
-    { env: processEnv, now: () => new Date(), warn: (m) => warnings.push(m) },
+    {
+      runtime: readRuntime(processEnv),
+      env: processEnv,
+      now: () => new Date(),
+      warn: (m) => warnings.push(m),
+    },
   );
   const emit = (event: FerryEvent) => {
     for (const sink of sinks) sink.emit(event);
@@ -97,6 +103,7 @@ describe('GitHub deployments', () => {
     const sinks = releaseAnnouncers(
       { app: 'shop', env: 'staging', sha: SHA, command: 'deploy', config, ferryRunId: 'r', dryRun: true },
       {
+        runtime: readRuntime(actions()),
         env: { ...actions(), FERRY_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/x' },
         now: () => new Date(),
         warn: () => {},
@@ -117,6 +124,14 @@ describe('an error that escapes a release', () => {
     expect(resultOfError(new TypeError('x is undefined'))).toMatchObject({
       outcome: 'failed',
       exitCode: 3,
+      reason: 'unexpected error: x is undefined',
+    });
+  });
+
+  it('is exit 2, aborted, for a bug when no change was sent (as the entry point says)', () => {
+    expect(resultOfError(new TypeError('x is undefined'), { mayHaveChanged: false })).toMatchObject({
+      outcome: 'aborted',
+      exitCode: 2,
       reason: 'unexpected error: x is undefined',
     });
   });
@@ -175,6 +190,7 @@ describe('notifications', () => {
         dryRun: false,
       },
       {
+        runtime: readRuntime({}),
         env: { FERRY_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/x' },
         now: () => new Date(),
         warn: (m) => warnings.push(m),
@@ -196,7 +212,12 @@ describe('notifications', () => {
         ferryRunId: 'r',
         dryRun: false,
       },
-      { env: { FERRY_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/x' }, now: () => new Date(), warn: () => {} },
+      {
+        runtime: readRuntime({}),
+        env: { FERRY_SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/x' },
+        now: () => new Date(),
+        warn: () => {},
+      },
     );
     expect(sinks).toHaveLength(1);
   });

@@ -6,8 +6,14 @@ import {
 } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createCredentials, roleSessionName, sanitizeSessionName } from '../../../src/aws/credentials.ts';
+import {
+  type CredentialsOptions,
+  createCredentials as createWithRuntime,
+  roleSessionName,
+  sanitizeSessionName,
+} from '../../../src/aws/credentials.ts';
 import { FerryError } from '../../../src/errors.ts';
+import { readRuntime } from '../../../src/runtime.ts';
 import { type LocalServer, sendJson, startLocalServer } from './local-server.ts';
 
 const stsMock = mockClient(STSClient);
@@ -39,6 +45,10 @@ function assumedCredentials(counter: { n: number }, now: () => Date) {
 
 afterEach(() => stsMock.reset());
 
+/** The runtime comes from the same environment, as it does at the edge. */
+const createCredentials = (options: Omit<CredentialsOptions, 'runtime'>) =>
+  createWithRuntime({ ...options, runtime: readRuntime(options.env) });
+
 describe('credentials without a role', () => {
   it('uses static keys from the environment and never calls STS', async () => {
     const provider = createCredentials({
@@ -57,13 +67,16 @@ describe('credentials without a role', () => {
 describe('session names', () => {
   it('is ferry-<env>-<run id> in GitHub Actions and ferry-<env>-<user> elsewhere', () => {
     expect(
-      roleSessionName('production', { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '987654', USER: 'runner' }),
+      roleSessionName(
+        'production',
+        readRuntime({ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '987654', USER: 'runner' }),
+      ),
     ).toBe('ferry-production-987654');
-    expect(roleSessionName('staging', { USER: 'alice' })).toBe('ferry-staging-alice');
+    expect(roleSessionName('staging', readRuntime({ USER: 'alice' }))).toBe('ferry-staging-alice');
   });
 
   it("keeps to STS's character set and 64 characters", () => {
-    expect(roleSessionName('staging', { USER: 'jo hn/ü' })).toBe('ferry-staging-jo-hn--');
+    expect(roleSessionName('staging', readRuntime({ USER: 'jo hn/ü' }))).toBe('ferry-staging-jo-hn--');
     const long = sanitizeSessionName(`ferry-staging-${'x'.repeat(100)}`);
     expect(long).toHaveLength(64);
     expect(long).toMatch(/^[\w+=,.@-]+$/);

@@ -16,7 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CopyProgress, copyImage, MANIFEST_MEDIA_TYPES } from '../../../src/aws/ecr-copy.ts';
-import { FerryError } from '../../../src/errors.ts';
+import { ImageCopyError } from '../../../src/pipeline/port-errors.ts';
 
 const ecr = mockClient(ECRClient);
 const client = new ECRClient({ region: 'eu-west-1' });
@@ -237,10 +237,10 @@ describe('copyImage', () => {
     const err = await copyImage({ source, target, digest: m.digest, tag: 'abc1234', download }).catch(
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(FerryError);
-    expect((err as FerryError).exitCode).toBe(2);
-    expect((err as FerryError).message).toMatch(/tag abc1234 .* taken by another image.*IMMUTABLE/);
-    expect((err as FerryError).message).toContain(other);
+    expect(err).toBeInstanceOf(ImageCopyError);
+    expect((err as ImageCopyError).message).toMatch(/tag abc1234 .* taken by another image.*IMMUTABLE/);
+    expect((err as ImageCopyError).message).toContain(other);
+    expect((err as ImageCopyError).hints.join(' ')).toContain('The same SHA was built twice');
   });
 
   it('checks the target first: a tag on another digest is refused before anything is uploaded', async () => {
@@ -252,7 +252,8 @@ describe('copyImage', () => {
     const err = await copyImage({ source, target, digest: m.digest, tag: 'abc1234', download }).catch(
       (e: unknown) => e,
     );
-    expect((err as FerryError).exitCode).toBe(2);
+    expect(err).toBeInstanceOf(ImageCopyError);
+    expect((err as ImageCopyError).message).toContain('already taken by another image');
     expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
     expect(ecr.commandCalls(InitiateLayerUploadCommand)).toHaveLength(0);
   });
@@ -280,8 +281,8 @@ describe('copyImage', () => {
     });
     emptyTarget(m.digest);
     const err = await copyImage({ source, target, digest: m.digest, download }).catch((e: unknown) => e);
-    expect((err as FerryError).exitCode).toBe(2);
-    expect((err as FerryError).message).toContain('hashes to');
+    expect(err).toBeInstanceOf(ImageCopyError);
+    expect((err as ImageCopyError).message).toContain('hashes to');
     expect(ecr.commandCalls(PutImageCommand)).toHaveLength(0);
   });
 
@@ -319,17 +320,20 @@ describe('copyImage', () => {
     for (const { init } of seen) expect(new Headers(init?.headers).has('authorization')).toBe(false);
   });
 
-  it('reports exit 3 when the target shows another digest after the copy', async () => {
+  it('refuses, with what to inspect, when the target shows another digest after the copy', async () => {
     const m = imageManifest([blob('t')]);
     serveManifests([{ ...m, mediaType: OCI_MANIFEST }]);
     emptyTarget(`sha256:${'f'.repeat(64)}`);
     const err = await copyImage({ source, target, digest: m.digest, download }).catch((e: unknown) => e);
-    expect((err as FerryError).exitCode).toBe(3);
+    expect(err).toBeInstanceOf(ImageCopyError);
+    expect((err as ImageCopyError).message).toContain(`reports sha256:${'f'.repeat(64)} instead of`);
+    expect((err as ImageCopyError).hints.join(' ')).toContain('aws ecr describe-images');
   });
 
   it('rejects a digest that is not sha256 before any call', async () => {
     const err = await copyImage({ source, target, digest: 'latest', download }).catch((e: unknown) => e);
-    expect((err as FerryError).exitCode).toBe(2);
+    expect(err).toBeInstanceOf(ImageCopyError);
+    expect((err as ImageCopyError).message).toContain('not an image digest');
     expect(ecr.calls()).toHaveLength(0);
   });
 });

@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createContainerService } from '../../../src/aws/ecs.ts';
 import { FerryError } from '../../../src/errors.ts';
+import { TaskNotStartedError } from '../../../src/pipeline/port-errors.ts';
 
 const ecsMock = mockClient(ECSClient);
 const client = new ECSClient({ region: 'eu-west-1' });
@@ -341,19 +342,23 @@ describe('ECS tasks', () => {
     });
   });
 
-  it('throws with the reason when RunTask succeeds with failures and no task', async () => {
+  it("throws a TaskNotStartedError with ECS's failures and a hint, no exit code", async () => {
     ecsMock
       .on(RunTaskCommand)
       .resolves({ tasks: [], failures: [{ reason: 'RESOURCE:ENI', detail: 'subnet full' }] });
     const err = await ecs.runTask(runInput).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FerryError);
-    expect((err as FerryError).message).toContain('RESOURCE:ENI subnet full');
-    expect((err as FerryError).exitCode).toBe(1);
+    expect(err).toBeInstanceOf(TaskNotStartedError);
+    expect(err).not.toBeInstanceOf(FerryError);
+    expect((err as TaskNotStartedError).failures).toEqual(['RESOURCE:ENI subnet full']);
+    expect((err as TaskNotStartedError).message).toContain('RESOURCE:ENI subnet full');
+    expect((err as TaskNotStartedError).hint).toContain('subnets, security groups');
   });
 
   it('throws when RunTask returns neither a task nor a failure', async () => {
     ecsMock.on(RunTaskCommand).resolves({ tasks: [] });
-    await expect(ecs.runTask(runInput)).rejects.toBeInstanceOf(FerryError);
+    const err = await ecs.runTask(runInput).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskNotStartedError);
+    expect((err as TaskNotStartedError).message).toContain('RunTask returned no task and no reason');
   });
 
   it('describes a task with container exit codes, stop reason and ENI address', async () => {

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsPorts, describeAwsError } from '../../../src/aws/index.ts';
 import { FerryError } from '../../../src/errors.ts';
+import { MutationLog } from '../../../src/mutations.ts';
 import { type LocalServer, sendJson, startLocalServer } from './local-server.ts';
 
 const roleArn = 'arn:aws:iam::111111111111:role/shop-staging-deploy';
@@ -37,6 +38,7 @@ describe('createAwsPorts against a local endpoint', () => {
       }
       if (target === 'AmazonSSM.GetParameter')
         return sendJson(res, 200, { Parameter: { Value: '{}', Version: 1 } });
+      if (target === 'AmazonSSM.PutParameter') return sendJson(res, 200, { Version: 2 });
       if (target === 'AmazonEC2ContainerRegistry_V20150921.DescribeImages') {
         return sendJson(res, 200, { imageDetails: [{ imageDigest: `sha256:${'d'.repeat(64)}` }] });
       }
@@ -75,6 +77,28 @@ describe('createAwsPorts against a local endpoint', () => {
     expect(server.requests).toHaveLength(3);
     // GetParameter starts first; signing it is what triggers the AssumeRole.
     expect(calls).toEqual(['SSM.GetParameter', 'STS.AssumeRole', 'ECR.DescribeImages']);
+  });
+
+  it('tells the mutation log of every change it sends (a failed one too), and of no read', async () => {
+    const mutations = new MutationLog();
+    const calls: string[] = [];
+    const ports = createAwsPorts({
+      region: 'eu-west-1',
+      roleArn,
+      env: { AWS_ENDPOINT_URL: server.url, AWS_ACCESS_KEY_ID: 'AKIABASEKEY', AWS_SECRET_ACCESS_KEY: 'base' },
+      mutations,
+      onCall: (service, operation) => calls.push(`${service}.${operation}`),
+    });
+    await ports.parameters.get('/ferry/shop/staging/descriptor');
+    await ports.registry.findImageByTag('shop-staging', 'abc1234');
+    expect(mutations.mayHaveChanged).toBe(false);
+
+    await ports.parameters.put('/ferry/shop/staging/lock', '{}');
+    await expect(ports.parameters.delete('/ferry/shop/staging/lock')).rejects.toThrow();
+    expect(mutations.changes).toEqual(['SSM PutParameter', 'SSM DeleteParameter']);
+    // The --verbose hook still sees every call.
+    expect(calls).toContain('SSM.GetParameter');
+    expect(calls).toContain('SSM.DeleteParameter');
   });
 
   it('without a role, signs with the static keys of the given environment', async () => {

@@ -1,6 +1,8 @@
 // A CliContext whose stdout and stderr are strings, for running command modules in-process.
 import { Writable } from 'node:stream';
 import type { CliContext, GlobalOptions } from '../../../src/cli/context.ts';
+import { MutationLog } from '../../../src/mutations.ts';
+import { readRuntime } from '../../../src/runtime.ts';
 
 export interface Captured {
   ctx: CliContext;
@@ -19,13 +21,20 @@ function sink(): { stream: Writable; text: () => string } {
   return { stream, text: () => text };
 }
 
-export function capture(cwd: string, globals: Partial<GlobalOptions> = {}, isTTY = false): Captured {
+export function capture(
+  cwd: string,
+  globals: Partial<GlobalOptions> = {},
+  isTTY = false,
+  env: NodeJS.ProcessEnv = {},
+): Captured {
   const out = sink();
   const err = sink();
   return {
     ctx: {
       globals: { config: './ferry.config.json', json: false, dryRun: false, verbose: false, ...globals },
-      env: {},
+      env,
+      runtime: readRuntime(env),
+      mutations: new MutationLog(),
       cwd,
       stdout: out.stream,
       stderr: err.stream,

@@ -10,6 +10,8 @@ import type { CliContext } from '../../../src/cli/context.ts';
 import { isFerryError } from '../../../src/errors.ts';
 import { findPulumiCli, type PreviewRunner, parsePath, previewOnline } from '../../../src/infra/online.ts';
 import { renderPreviewText } from '../../../src/infra/render.ts';
+import { MutationLog } from '../../../src/mutations.ts';
+import { readRuntime } from '../../../src/runtime.ts';
 
 type Step = automation.StepEventMetadata;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -190,6 +192,8 @@ function context(json: boolean, env: NodeJS.ProcessEnv = { PATH: process.env.PAT
   const ctx: CliContext = {
     globals: { config: './ferry.config.json', json, dryRun: false, verbose: false },
     env,
+    runtime: readRuntime(env),
+    mutations: new MutationLog(),
     cwd: ROOT,
     stdout,
     stderr,

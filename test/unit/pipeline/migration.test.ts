@@ -6,7 +6,7 @@ import {
   runMigration,
   STOP_WAIT_MS,
 } from '../../../src/pipeline/migrate.ts';
-import { fakeWorld, serverError } from '../../support/fakes.ts';
+import { fakeWorld, RUN_TASK_HINT, serverError } from '../../support/fakes.ts';
 
 const DEF = 'arn:aws:ecs:eu-west-1:111111111111:task-definition/shop-staging-web:2';
 const input = (over: Partial<MigrationInput> = {}): MigrationInput => ({
@@ -64,6 +64,17 @@ describe('runMigration', () => {
       ok: false,
       reason: 'RunTask failed: InvalidParameterException: No Container Instances were found',
     });
+  });
+
+  it("fails when ECS starts no task, keeping ECS's reasons and the adapter's hint", async () => {
+    const w = fakeWorld();
+    w.ecs.runTaskFailures = ['RESOURCE:ENI subnet full', 'AGENT'];
+    expect(await runMigration(w.deps, input())).toEqual({
+      ok: false,
+      reason: `RunTask failed: ECS did not start the task for ${DEF}: RESOURCE:ENI subnet full; AGENT`,
+      next: [RUN_TASK_HINT],
+    });
+    expect(w.log).not.toContain('ECS.StopTask');
   });
 
   it('stops a task that outlives the timeout and waits to see it STOPPED', async () => {

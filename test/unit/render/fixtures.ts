@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createReporter, type OutputMode, type Reporter } from '../../../src/cli/render/index.ts';
 import type { FerryEvent } from '../../../src/pipeline/events.ts';
+import { readRuntime } from '../../../src/runtime.ts';
 
 /** A stream that keeps what was written, chunk by chunk. */
 export class FakeStream extends Writable {
@@ -237,7 +238,7 @@ export function makeReporter(
     mode,
     stdout,
     stderr,
-    env: opts.env ?? {},
+    runtime: readRuntime(opts.env ?? {}),
     title: opts.title ?? TITLE,
     verbose: opts.verbose ?? false,
     now: clock.now,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseMode, colorEnabled } from '../../../src/cli/render/index.ts';
+import { chooseMode } from '../../../src/cli/render/index.ts';
+import { readRuntime } from '../../../src/runtime.ts';
 
 describe('chooseMode', () => {
   const cases: [string, { json: boolean; stderrIsTTY: boolean; env: NodeJS.ProcessEnv }, string][] = [
@@ -28,17 +29,20 @@ describe('chooseMode', () => {
   ];
   for (const [name, opts, mode] of cases) {
     it(`${name}: ${mode}`, () => {
-      expect(chooseMode(opts)).toBe(mode);
+      const { env, ...rest } = opts;
+      expect(chooseMode({ ...rest, runtime: readRuntime(env) })).toBe(mode);
     });
   }
 });
 
-describe('colorEnabled', () => {
+describe('the runtime colour', () => {
   it('follows NO_COLOR, FORCE_COLOR=0 and TERM=dumb', () => {
-    expect(colorEnabled({})).toBe(true);
-    expect(colorEnabled({ NO_COLOR: '1' })).toBe(false);
-    expect(colorEnabled({ NO_COLOR: '' })).toBe(true);
-    expect(colorEnabled({ FORCE_COLOR: '0' })).toBe(false);
-    expect(colorEnabled({ TERM: 'dumb' })).toBe(false);
+    const color = (env: NodeJS.ProcessEnv) => readRuntime(env).color;
+    expect(color({})).toBe(true);
+    expect(color({ NO_COLOR: '1' })).toBe(false);
+    expect(color({ NO_COLOR: '' })).toBe(true);
+    expect(color({ FORCE_COLOR: '0' })).toBe(false);
+    expect(color({ FORCE_COLOR: 'false' })).toBe(false);
+    expect(color({ TERM: 'dumb' })).toBe(false);
   });
 });
