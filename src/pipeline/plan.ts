@@ -180,6 +180,16 @@ export function planRelease(state: ReleaseState): Decision {
         notes,
       );
   }
+  for (const s of descriptor.services) {
+    const latest = state.latest.get(familyOf(descriptor, s));
+    const names = latest?.containers.map((c) => c.name) ?? [];
+    if (latest && !names.includes(s.container))
+      return refuse(
+        `task definition ${latest.family}:${latest.revision} has no container named "${s.container}" (it has: ${names.join(', ') || 'none'}); check the descriptor's services[].container`,
+        [],
+        notes,
+      );
+  }
   if (state.database && state.database.status === undefined) {
     return refuse(
       `database ${state.database.identifier} (descriptor database.identifier) does not exist; fix the descriptor`,

@@ -351,6 +351,14 @@ describe('planRelease refuses, before the lock, what must not start (exit 2, not
       /passed qa before aaaaaaa, which staging runs: promoting it would move staging backwards/,
     ],
     [
+      "a descriptor container the family's latest revision does not have",
+      () =>
+        stateOf({
+          descriptor: testDescriptor({ services: [{ name: SERVICE, container: 'api', baseUrl: BASE_URL }] }),
+        }),
+      /shop-staging-web:1 has no container named "api" \(it has: web\); check the descriptor's services\[\]\.container/,
+    ],
+    [
       'a service that is not ACTIVE',
       () => stateOf({ services: [{ ...service([deployment()]), status: 'DRAINING' }] }),
       /service shop-staging-web in cluster shop-staging is DRAINING, not ACTIVE/,
