@@ -112,6 +112,17 @@ const cases: Case[] = [
     says: /ghost-web/,
   },
   {
+    name: 'a descriptor naming a container the task definition does not have',
+    args: (s) => ['deploy', 'staging', '--sha', s, '--descriptor', 'd.json'],
+    files: {
+      'd.json': (d) => {
+        const [first, ...rest] = d.services as { container: string }[];
+        return JSON.stringify({ ...d, services: [{ ...first, container: 'api' }, ...rest] });
+      },
+    },
+    says: /has no container named "api" \(it has: [^)]+\); check the descriptor's services\[\]\.container/,
+  },
+  {
     name: 'an image that was never pushed',
     args: () => ['deploy', 'staging', '--sha', 'e'.repeat(40)],
     says: /no image tagged e{40}/,
