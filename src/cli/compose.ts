@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { type AwsPortsOptions, accessError, createAwsPorts, describeAwsError } from '../aws/index.ts';
+import { REGION_PATTERN, ROLE_ARN_PATTERN } from '../config/aws-identifiers.ts';
 import { parseDuration } from '../config/duration.ts';
 import { loadConfig, loadDescriptorFile, parseDescriptor, parseJsonText } from '../config/load.ts';
 import { isValidName, NAME_RULE } from '../config/name-rule.ts';
@@ -42,7 +43,7 @@ export async function loadSetup(ctx: CliContext, env: string | undefined): Promi
   const app = g.app ?? config.app;
   if (!isValidName(app)) throw usageError(`--app: "${app}" is not an app name; ${NAME_RULE}`);
   const region = g.region ?? config.region;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+  if (!REGION_PATTERN.test(region))
     throw usageError(`--region: "${region}" is not an AWS region, such as eu-west-1`);
   const name = env ?? Object.keys(config.environments)[0]!;
   const envConfig = config.environments[name];
@@ -52,7 +53,7 @@ export async function loadSetup(ctx: CliContext, env: string | undefined): Promi
     );
   }
   const roleArn = g.roleArn ?? envConfig.roleArn;
-  if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn)) {
+  if (roleArn !== undefined && !ROLE_ARN_PATTERN.test(roleArn)) {
     throw usageError(
       `--role-arn: "${roleArn}" is not an IAM role ARN, such as arn:aws:iam::111111111111:role/deploy`,
     );

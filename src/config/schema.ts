@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REGION_PATTERN, ROLE_ARN_PATTERN } from './aws-identifiers.ts';
 import { tryParseDuration } from './duration.ts';
 import { isValidName, NAME_RULE } from './name-rule.ts';
 
@@ -23,7 +24,7 @@ const duration = z.string({ error: DURATION_HINT }).transform((text, ctx): Milli
 
 const name = z.string().refine(isValidName, { message: NAME_RULE });
 
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+const roleArn = z.string().regex(ROLE_ARN_PATTERN, {
   message: 'use an IAM role ARN such as arn:aws:iam::111111111111:role/shop-staging-deploy',
 });
 
@@ -75,7 +76,7 @@ export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
 /** ferry.config.json, the contract of docs/architecture.md; optional fields get the defaults below. */
 export const ferryConfigSchema = z.strictObject({
   app: name,
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'use an AWS region such as eu-west-1' }),
+  region: z.string().regex(REGION_PATTERN, { message: 'use an AWS region such as eu-west-1' }),
   build: z
     .strictObject({
       context: z.string().min(1).default('.'),

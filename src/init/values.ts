@@ -1,3 +1,4 @@
+import { REGION_PATTERN } from '../config/aws-identifiers.ts';
 import { isValidName, NAME_RULE } from '../config/name-rule.ts';
 
 /** What `ferry init` asks for: each value's flag, its question, and the check it must pass. */
@@ -39,7 +40,7 @@ export const INIT_FIELDS: readonly InitField[] = [
     flag: '--region',
     question: 'AWS region',
     required: true,
-    problem: check(/^[a-z]{2}(-[a-z]+)+-\d$/, 'use an AWS region such as eu-west-1'),
+    problem: check(REGION_PATTERN, 'use an AWS region such as eu-west-1'),
   },
   {
     key: 'stagingAccount',
