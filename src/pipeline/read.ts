@@ -50,92 +50,24 @@ export interface ReleaseState {
   now: Date;
 }
 
+/** A read that retries what is transient and turns anything else into a refusal naming what failed. */
+type Read = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
 export async function readReleaseState(deps: Deps, req: ReleaseRequest): Promise<ReleaseState> {
   const { descriptor } = req;
-  const read = <T>(what: string, fn: () => Promise<T>) =>
+  const read: Read = (what, fn) =>
     retryTransient(pollContext(deps), what, fn).catch((err: unknown) => {
       if (deps.signal.aborted || isFerryError(err)) throw err;
       throw usageError(`${what}: ${errorText(err)}`, 'nothing was changed');
     });
-  const repo = descriptor.repository.name;
 
+  // A rollback is chosen from the ledger, so it must be read; otherwise it only adds a fallback.
   const ledger =
     req.kind === 'rollback'
       ? await read(`the ${req.env} ledger`, () => readLedger(deps.ports.parameters, descriptor.app, req.env))
       : await readLedger(deps.ports.parameters, descriptor.app, req.env).catch(() => []);
-
-  let sha: string;
-  let promotion: Extract<ReleaseTarget, { kind: 'promote' }> | undefined;
-  if (req.kind === 'deploy') {
-    sha = await expandShaPrefix(deps.ports, descriptor, req.config, req.env, req.sha);
-  } else if (req.kind === 'promote') {
-    const source = deps.source;
-    if (!source) throw new Error('a promotion needs its source environment in the pipeline deps');
-    const choice = await choosePromotion(source.ports, source.descriptor, req.from, req.sha);
-    sha = choice.sha;
-    promotion = { kind: 'promote', from: req.from, passed: choice.passed, sourceLedger: choice.sourceLedger };
-  } else {
-    sha = '';
-  }
-
-  const latest = new Map<string, TaskDefinitionSnapshot>();
-  const services: ServiceSnapshot[] = [];
-  const revisions = new Map<string, TaskDefinitionSnapshot>();
-  const readServices = async () => {
-    for (const s of descriptor.services) {
-      const family = familyOf(descriptor, s);
-      if (latest.has(family)) continue;
-      latest.set(
-        family,
-        await read(`task definition family ${family}`, () => deps.ports.ecs.describeTaskDefinition(family)),
-      );
-    }
-    for (const s of descriptor.services) {
-      services.push(
-        await read(`service ${s.name} in cluster ${descriptor.cluster}`, () =>
-          deps.ports.ecs.describeService(descriptor.cluster, s.name),
-        ),
-      );
-    }
-    // What runs now, and the ledger's release before it (a re-run's previous revision).
-    for (const [i, s] of services.entries()) {
-      const current = currentRevisionOf(s);
-      const before = previousInLedger(ledger, s.name, i === 0, current);
-      for (const arn of [current, before]) {
-        if (!arn || revisions.has(arn)) continue;
-        const def = await optional(() => deps.ports.ecs.describeTaskDefinition(arn));
-        if (def) revisions.set(arn, def);
-      }
-    }
-  };
-
-  let target: ReleaseTarget;
-  let recorded: Map<string, TaskDefinitionSnapshot> | undefined;
-  if (req.kind === 'rollback') {
-    await readServices();
-    const first = services[0]!;
-    const runningArn = currentRevisionOf(first);
-    const runningSha = versionOf(revisions.get(runningArn), descriptor.services[0]!.container);
-    const choice = chooseRollbackTarget(
-      ledger,
-      { taskDefinitionArn: runningArn, ...(runningSha ? { sha: runningSha } : {}) },
-      req.to,
-    );
-    if ('problem' in choice) throw usageError(choice.problem);
-    const to = choice.found;
-    sha = to.sha;
-    const imageExists = await read(`image ${repo}@${to.digest}`, () =>
-      deps.ports.registry.hasDigest(repo, to.digest),
-    );
-    target = { kind: 'rollback', to, imageExists };
-    recorded = await recordedRevisions(deps, descriptor, to);
-  } else {
-    const tagged = await read(`image ${repo}:${sha}`, () => deps.ports.registry.findImageByTag(repo, sha));
-    target = promotion
-      ? { ...promotion, ...(tagged ? { targetTag: tagged.digest } : {}) }
-      : { kind: 'deploy', ...(tagged ? { digest: tagged.digest } : {}) };
-    await readServices();
-  }
+  const live = await readLive(deps, descriptor, ledger, read);
+  const { sha, target, recorded } = await readTarget(deps, req, ledger, live, read);
 
   const db = descriptor.database;
   const migrates = req.kind !== 'rollback' && req.config.migrate !== undefined;
@@ -148,16 +80,14 @@ export async function readReleaseState(deps: Deps, req: ReleaseRequest): Promise
           ),
         }
       : undefined;
-  const migrations = migrates ? await readMigrations(deps, req, sha, services, revisions) : undefined;
+  const migrations = migrates ? await readMigrations(deps, req, sha, live) : undefined;
   const committedAt =
     req.kind !== 'rollback' ? await deps.history?.committedAt(sha).catch(() => undefined) : undefined;
   return {
     request: req,
     sha,
     target,
-    latest,
-    services,
-    revisions,
+    ...live,
     ...(recorded ? { recorded } : {}),
     ledger,
     ...(database ? { database } : {}),
@@ -167,19 +97,110 @@ export async function readReleaseState(deps: Deps, req: ReleaseRequest): Promise
   };
 }
 
+type Live = Pick<ReleaseState, 'latest' | 'services' | 'revisions'>;
+
+/** Each family's latest revision, each service, and the revisions behind what runs now. */
+async function readLive(
+  deps: Deps,
+  descriptor: Descriptor,
+  ledger: LedgerEntry[],
+  read: Read,
+): Promise<Live> {
+  const latest = new Map<string, TaskDefinitionSnapshot>();
+  for (const s of descriptor.services) {
+    const family = familyOf(descriptor, s);
+    if (latest.has(family)) continue;
+    latest.set(
+      family,
+      await read(`task definition family ${family}`, () => deps.ports.ecs.describeTaskDefinition(family)),
+    );
+  }
+  const services: ServiceSnapshot[] = [];
+  for (const s of descriptor.services) {
+    services.push(
+      await read(`service ${s.name} in cluster ${descriptor.cluster}`, () =>
+        deps.ports.ecs.describeService(descriptor.cluster, s.name),
+      ),
+    );
+  }
+  // What runs now, and the ledger's release before it (a re-run's previous revision).
+  const revisions = new Map<string, TaskDefinitionSnapshot>();
+  for (const [i, s] of services.entries()) {
+    const current = currentRevisionOf(s);
+    for (const arn of [current, previousInLedger(ledger, s.name, i === 0, current)]) {
+      if (!arn || revisions.has(arn)) continue;
+      const def = await optional(() => deps.ports.ecs.describeTaskDefinition(arn));
+      if (def) revisions.set(arn, def);
+    }
+  }
+  return { latest, services, revisions };
+}
+
+/** What the request names: the full SHA and its image, the rollback's recorded release, or the promotion's. */
+async function readTarget(
+  deps: Deps,
+  req: ReleaseRequest,
+  ledger: LedgerEntry[],
+  live: Live,
+  read: Read,
+): Promise<{ sha: string; target: ReleaseTarget; recorded?: Map<string, TaskDefinitionSnapshot> }> {
+  const { descriptor } = req;
+  const repo = descriptor.repository.name;
+  if (req.kind === 'rollback') {
+    const first = live.services[0]!;
+    const runningArn = currentRevisionOf(first);
+    const runningSha = versionOf(live.revisions.get(runningArn), descriptor.services[0]!.container);
+    const choice = chooseRollbackTarget(
+      ledger,
+      { taskDefinitionArn: runningArn, ...(runningSha ? { sha: runningSha } : {}) },
+      req.to,
+    );
+    if ('problem' in choice) throw usageError(choice.problem);
+    const to = choice.found;
+    const imageExists = await read(`image ${repo}@${to.digest}`, () =>
+      deps.ports.registry.hasDigest(repo, to.digest),
+    );
+    return {
+      sha: to.sha,
+      target: { kind: 'rollback', to, imageExists },
+      recorded: await recordedRevisions(deps, descriptor, to),
+    };
+  }
+  if (req.kind === 'promote') {
+    const source = deps.source;
+    if (!source) throw new Error('a promotion needs its source environment in the pipeline deps');
+    const choice = await choosePromotion(source.ports, source.descriptor, req.from, req.sha);
+    const tagged = await read(`image ${repo}:${choice.sha}`, () =>
+      deps.ports.registry.findImageByTag(repo, choice.sha),
+    );
+    return {
+      sha: choice.sha,
+      target: {
+        kind: 'promote',
+        from: req.from,
+        passed: choice.passed,
+        sourceLedger: choice.sourceLedger,
+        ...(tagged ? { targetTag: tagged.digest } : {}),
+      },
+    };
+  }
+  const sha = await expandShaPrefix(deps.ports, descriptor, req.config, req.env, req.sha);
+  const tagged = await read(`image ${repo}:${sha}`, () => deps.ports.registry.findImageByTag(repo, sha));
+  return { sha, target: { kind: 'deploy', ...(tagged ? { digest: tagged.digest } : {}) } };
+}
+
 /** The files `migrate.paths` selects between what runs now and the release; git says what it can. */
 async function readMigrations(
   deps: Deps,
   req: ReleaseRequest,
   sha: string,
-  services: ServiceSnapshot[],
-  revisions: Map<string, TaskDefinitionSnapshot>,
+  live: Live,
 ): Promise<Selection | undefined> {
   const globs = req.config.migrate?.paths;
   if (!deps.history || !globs || globs.length === 0) return undefined;
-  const first = services[0];
+  const first = live.services[0];
   const running = first
-    ? versionOf(revisions.get(currentRevisionOf(first)), req.descriptor.services[0]!.container)
+    ? versionOf(live.revisions.get(currentRevisionOf(first)), req.descriptor.services[0]!.container)
     : undefined;
   return selectMigrations({ git: deps.history.git, globs, sha, ...(running ? { running } : {}) });
 }
