@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../support/in-process.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, isMutating, runFerry, seedApp } from './helpers.ts';
+import { appDir, asGithubJob, FAST, isMutating, seedApp } from './helpers.ts';
 
 let sandbox: TestSandbox;
 let sha: string;
@@ -170,7 +171,8 @@ describe('bad input exits 2 with no mutating AWS call', () => {
       await sandbox.control.clearRequests();
       const args = c.args(sha);
       const timing = args.some((a) => a === '--poll-interval' || a === '--timeout') ? [] : FAST;
-      const run = await runFerry([...args, ...timing], { cwd, env: sandbox.env });
+      // In this process through main(io), with the env a GitHub job would give bin/ferry.
+      const run = await runMain([...args, ...timing], { cwd, env: asGithubJob(args, sandbox.env) });
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toMatch(c.says);
       expect(run.stderr).not.toMatch(/unexpected error|at .*\.ts:\d+/);

@@ -1,6 +1,6 @@
 // A CliContext whose stdout and stderr are strings, for running command modules in-process.
-import { Writable } from 'node:stream';
 import type { CliContext, GlobalOptions } from '../../../src/cli/context.ts';
+import { textSink } from '../../support/in-process.ts';
 
 export interface Captured {
   ctx: CliContext;
@@ -8,20 +8,9 @@ export interface Captured {
   stderr: () => string;
 }
 
-function sink(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 export function capture(cwd: string, globals: Partial<GlobalOptions> = {}, isTTY = false): Captured {
-  const out = sink();
-  const err = sink();
+  const out = textSink(isTTY);
+  const err = textSink(isTTY);
   return {
     ctx: {
       globals: { config: './ferry.config.json', json: false, dryRun: false, verbose: false, ...globals },
