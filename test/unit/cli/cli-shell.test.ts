@@ -70,14 +70,12 @@ describe('ferry CLI shell', () => {
     expect(missing.stderr).toContain("required option '--sha <sha>' not specified");
   });
 
+  // The --help runs above exit 0 as processes; this one shows a non-zero return reaching the exit status.
   it('bin/ferry exits with the code main returns, and writes the same streams', () => {
     const usage = spawnFerry(['deploy', 'staging', '--sha', 'nothex!', '--json']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('ferry: --sha:');
     expect(JSON.parse(usage.stdout.trim())).toMatchObject({ type: 'result', exitCode: 2 });
-    const version = spawnFerry(['--version']);
-    expect(version.code).toBe(0);
-    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
 
