@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../support/in-process.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, isMutating, jsonLines, runInProcess, seedApp } from './helpers.ts';
+import { appDir, asGithubJob, FAST, isMutating, jsonLines, runInProcess, seedApp } from './helpers.ts';
 
 let sandbox: TestSandbox;
 let sha: string;
@@ -192,4 +193,20 @@ describe('bad input exits 2 with no mutating AWS call', () => {
       expect(String(last?.reason)).toMatch(c.says);
     });
   }
+});
+
+describe('bad input in a GitHub job', () => {
+  it('a refusal once the descriptor is read puts the aborted outcome in the job summary', async () => {
+    // --json: without it, ferry masks the job's token through @actions/core, on this process's stdout.
+    const args = ['deploy', 'staging', '--sha', 'e'.repeat(40), '--json', ...FAST];
+    const run = await runMain(args, {
+      cwd: appDir(APP),
+      env: { ...asGithubJob(args, sandbox.env), GITHUB_ACTIONS: 'true' },
+      jobSummary: true,
+    });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.summary).toContain('<b>aborted</b> · exit 2');
+    expect(run.summary).toMatch(/no image tagged e{40}/);
+    expect(run.jsonLines().at(-1)).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
+  });
 });
