@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { type LocalServer, type RecordedRequest, startLocalServer } from '../unit/aws/local-server.ts';
-import { appDir, FAST, freshSha, jsonLines, runFerry, seedApp } from './helpers.ts';
+import { appDir, FAST, freshSha, jsonLines, runFerry, runInProcess, seedApp } from './helpers.ts';
 
 const TOKEN = 'ghs_fakeTokenThatMustNeverBePrinted0001';
 const SLACK_PATH = '/services/T000/B000/secretslackpart';
@@ -277,7 +277,7 @@ describe('GitHub deployments and notifications (sandbox, fake GitHub, local rece
   it('refuses a notify section that holds a URL instead of a variable name, changing nothing (exit 2)', async () => {
     const app = 'announcedbad';
     const { sha } = await seedApp(sandbox, app);
-    const run = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], {
+    const run = await runInProcess(['deploy', 'staging', '--sha', sha, ...FAST], {
       cwd: appDir(app, { notify: { webhook: { urlEnv: 'https://hooks.example/x' } } }),
       env: actionsEnv(),
     });

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from '../support/in-process.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, isMutating, runFerry, seedApp } from './helpers.ts';
+import { appDir, asGithubJob, FAST, isMutating, jsonLines, runInProcess, seedApp } from './helpers.ts';
 
 let sandbox: TestSandbox;
 let sha: string;
@@ -181,12 +182,42 @@ describe('bad input exits 2 with no mutating AWS call', () => {
       await sandbox.control.clearRequests();
       const args = c.args(sha);
       const timing = args.some((a) => a === '--poll-interval' || a === '--timeout') ? [] : FAST;
-      const run = await runFerry([...args, ...timing], { cwd, env: sandbox.env });
+      const run = await runInProcess([...args, ...timing], { cwd, env: sandbox.env });
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toMatch(c.says);
       expect(run.stderr).not.toMatch(/unexpected error|at .*\.ts:\d+/);
       const mutating = (await sandbox.control.requests()).filter(isMutating);
       expect(mutating).toEqual([]);
     });
+
+    it(`with --json, ends ${c.name} with an aborted result line (exit 2)`, async () => {
+      const cwd = appDir(APP, c.config ?? {});
+      for (const [file, content] of Object.entries(c.files ?? {})) {
+        writeFileSync(join(cwd, file), typeof content === 'function' ? content(descriptor) : content);
+      }
+      const args = c.args(sha);
+      const timing = args.some((a) => a === '--poll-interval' || a === '--timeout') ? [] : FAST;
+      const run = await runInProcess([...args, ...timing, '--json'], { cwd, env: sandbox.env });
+      expect(run.code, run.stderr).toBe(2);
+      const last = jsonLines(run.stdout).at(-1);
+      expect(last, run.stdout).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
+      expect(String(last?.reason)).toMatch(c.says);
+    });
   }
+});
+
+describe('bad input in a GitHub job', () => {
+  it('a refusal once the descriptor is read puts the aborted outcome in the job summary', async () => {
+    // --json: without it, ferry masks the job's token through @actions/core, on this process's stdout.
+    const args = ['deploy', 'staging', '--sha', 'e'.repeat(40), '--json', ...FAST];
+    const run = await runMain(args, {
+      cwd: appDir(APP),
+      env: { ...asGithubJob(args, sandbox.env), GITHUB_ACTIONS: 'true' },
+      jobSummary: true,
+    });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.summary).toContain('<b>aborted</b> · exit 2');
+    expect(run.summary).toMatch(/no image tagged e{40}/);
+    expect(run.jsonLines().at(-1)).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
+  });
 });

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, isMutating, jsonLines, requestsFor, runFerry } from './helpers.ts';
+import { appDir, isMutating, jsonLines, requestsFor, runFerry, runInProcess } from './helpers.ts';
 
 const exec = promisify(execFile);
 const APP = 'bakery';
@@ -142,11 +142,7 @@ describe('ferry build with buildah', () => {
     ['a missing Dockerfile', 'other', [], /build.dockerfile: .* is not a file/],
   ])('refuses %s with exit 2 before any AWS call', async (_name, where, args, says) => {
     await sandbox.control.clearRequests();
-    const run = await runFerry(['build', ...args], {
-      cwd: where === 'repo' ? repo : other,
-      env,
-      timeoutMs: 60_000,
-    });
+    const run = await runInProcess(['build', ...args], { cwd: where === 'repo' ? repo : other, env });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(says);
     expect(await sandbox.control.requests()).toEqual([]);
@@ -156,7 +152,7 @@ describe('ferry build with buildah', () => {
     await writeFile(join(repo, 'hello.txt'), 'edited but not committed\n');
     try {
       await sandbox.control.clearRequests();
-      const run = await runFerry(['build', '--builder', 'buildah'], { cwd: repo, env, timeoutMs: 60_000 });
+      const run = await runInProcess(['build', '--builder', 'buildah'], { cwd: repo, env });
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/uncommitted changes/);
       expect(run.stderr).toContain('hello.txt');

@@ -1,7 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, freshSha, jsonLines, requestsFor, runFerry, seedApp } from './helpers.ts';
+import {
+  appDir,
+  FAST,
+  freshSha,
+  jsonLines,
+  requestsFor,
+  runFerry,
+  runInProcess,
+  seedApp,
+} from './helpers.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -154,7 +163,7 @@ describe('ferry deploy (sandbox)', () => {
     await sandbox.control.clearRequests();
 
     const cwd = appDir(app);
-    const run = await runFerry(['deploy', 'staging', '--sha', sha, ...FAST], { cwd, env: sandbox.env });
+    const run = await runInProcess(['deploy', 'staging', '--sha', sha, ...FAST], { cwd, env: sandbox.env });
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('bob@ci');
     expect(run.stderr).toContain('d'.repeat(40));

@@ -12,6 +12,7 @@ import {
   isMutating,
   jsonLines,
   runFerry,
+  runInProcess,
   seedApp,
 } from './helpers.ts';
 
@@ -187,7 +188,7 @@ describe('ferry doctor', () => {
 
   it('a bad --sha is refused before any AWS call', async () => {
     await sandbox.control.clearRequests();
-    const run = await runFerry(['doctor', 'staging', '--sha', 'HEAD'], {
+    const run = await runInProcess(['doctor', 'staging', '--sha', 'HEAD'], {
       cwd: appDir('doc-bad'),
       env: sandbox.env,
     });

@@ -7,7 +7,17 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, freshSha, isMutating, jsonLines, requestsFor, runFerry, seedApp } from './helpers.ts';
+import {
+  appDir,
+  FAST,
+  freshSha,
+  isMutating,
+  jsonLines,
+  requestsFor,
+  runFerry,
+  runInProcess,
+  seedApp,
+} from './helpers.ts';
 
 let sandbox: TestSandbox;
 
@@ -41,7 +51,7 @@ describe('short SHAs', () => {
     await sandbox.control.pushImage(`${app}-staging`, first);
     await sandbox.control.pushImage(`${app}-staging`, second);
     await sandbox.control.clearRequests();
-    const run = await runFerry(['deploy', 'staging', '--sha', 'abcdef1', ...FAST], {
+    const run = await runInProcess(['deploy', 'staging', '--sha', 'abcdef1', ...FAST], {
       cwd: appDir(app),
       env: sandbox.env,
     });
@@ -55,7 +65,7 @@ describe('short SHAs', () => {
   it('for an unknown prefix, never hints `ferry build --sha <short>`', async () => {
     const app = 'unknown';
     await seedApp(sandbox, app);
-    const run = await runFerry(['deploy', 'staging', '--sha', '0123abc', ...FAST], {
+    const run = await runInProcess(['deploy', 'staging', '--sha', '0123abc', ...FAST], {
       cwd: appDir(app),
       env: sandbox.env,
     });
@@ -71,7 +81,7 @@ describe('hints that point the right way', () => {
     const app = 'promhint';
     await sandbox.control.seed({ app, environments: ['staging', 'production'] });
     const sha = freshSha();
-    const run = await runFerry(['deploy', 'production', '--sha', sha, ...FAST], {
+    const run = await runInProcess(['deploy', 'production', '--sha', sha, ...FAST], {
       cwd: appDir(app, { environments: { staging: {}, production: { promoteFrom: 'staging' } } }),
       env: sandbox.env,
     });
@@ -147,8 +157,11 @@ describe('ferry status with a bad descriptor', () => {
       join(cwd, 'd.json'),
       JSON.stringify({ ...descriptor, cluster: '', services: [], accountId: 'nowhere' }),
     );
-    const status = await runFerry(['status', 'staging', '--descriptor', 'd.json'], { cwd, env: sandbox.env });
-    const deploy = await runFerry(['deploy', 'staging', '--sha', freshSha(), '--descriptor', 'd.json'], {
+    const status = await runInProcess(['status', 'staging', '--descriptor', 'd.json'], {
+      cwd,
+      env: sandbox.env,
+    });
+    const deploy = await runInProcess(['deploy', 'staging', '--sha', freshSha(), '--descriptor', 'd.json'], {
       cwd,
       env: sandbox.env,
     });
@@ -162,6 +175,9 @@ describe('ferry status with a bad descriptor', () => {
 
 describe('no credentials, or nothing at AWS_ENDPOINT_URL', () => {
   const noCredentials = { AWS_REGION: 'eu-west-1', AWS_EC2_METADATA_DISABLED: 'true' };
+
+  // A real process: without keys in its env, the SDK's default chain also reads this process's
+  // environment and ~/.aws, so an in-process run would find whatever the test runner has.
 
   it.each([
     ['deploy', ['deploy', 'staging', '--sha', 'abcdef1']],
@@ -179,7 +195,7 @@ describe('no credentials, or nothing at AWS_ENDPOINT_URL', () => {
   it('with nothing listening at AWS_ENDPOINT_URL: asks whether the sandbox runs, no SDK text, exit 2', async () => {
     const port = await closedPort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const run = await runFerry(['deploy', 'staging', '--sha', 'abcdef1', '--json'], {
+    const run = await runInProcess(['deploy', 'staging', '--sha', 'abcdef1', '--json'], {
       cwd: appDir('noendpoint'),
       env: { ...sandbox.env, AWS_ENDPOINT_URL: endpoint },
     });
@@ -230,7 +246,7 @@ describe('ferry sandbox push', () => {
       /the sandbox has no repository ghost-staging; seed its app first/,
     ],
   ])('%s: one line, exit 2', async (_name, env, repository, says) => {
-    const run = await runFerry(['sandbox', 'push', repository], {
+    const run = await runInProcess(['sandbox', 'push', repository], {
       cwd: appDir('pushfail'),
       env: (env as Record<string, string> | undefined) ?? sandbox.env,
     });

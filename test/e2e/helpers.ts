@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoggedRequest } from '../../src/sandbox/index.ts';
+import { runMain } from '../support/in-process.ts';
 import type { TestSandbox } from '../support/sandbox.ts';
 
 export const FERRY = fileURLToPath(new URL('../../bin/ferry', import.meta.url));
@@ -88,6 +89,19 @@ export function runFerry(args: string[], options: RunOptions): Promise<FerryRun>
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * `ferry <args>` through main(io) in this process, with the env runFerry would give bin/ferry
+ * (asGithubJob): for early failures and refusals, where starting Node per case costs more than
+ * the case. Not for signals, timeouts or what the process itself does: use runFerry for those.
+ */
+export async function runInProcess(
+  args: string[],
+  options: Omit<RunOptions, 'onLine' | 'timeoutMs'>,
+): Promise<FerryRun> {
+  const run = await runMain(args, { cwd: options.cwd, env: asGithubJob(args, options.env) });
+  return { code: run.code, signal: null, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** The deploy role the stacks create for an environment (account as the sandbox seeds it). */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, type FerryRun, requestsFor, runFerry, seedApp } from './helpers.ts';
+import { appDir, FAST, type FerryRun, requestsFor, runFerry, runInProcess, seedApp } from './helpers.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -171,7 +171,7 @@ describe('the deploy lock (sandbox)', () => {
     };
     await ports().parameters.put(lockName(app), JSON.stringify(holder));
     const cwd = appDir(app);
-    const refused = await runFerry(['lock', 'release', 'staging'], { cwd, env: sandbox.env });
+    const refused = await runInProcess(['lock', 'release', 'staging'], { cwd, env: sandbox.env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('bob@ci');
     expect(refused.stderr).toContain('--force');

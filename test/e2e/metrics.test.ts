@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, freshSha, jsonLines, runFerry } from './helpers.ts';
+import { appDir, FAST, freshSha, jsonLines, runFerry, runInProcess } from './helpers.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -173,7 +173,7 @@ describe('ferry metrics (sandbox ledger)', () => {
   });
 
   it('rejects a --since it cannot read (exit 2), naming the flag', async () => {
-    const run = await runFerry(['metrics', '--since', '30x'], {
+    const run = await runInProcess(['metrics', '--since', '30x'], {
       cwd: appDir('metered', config),
       env: sandbox.env,
     });

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, isMutating, jsonLines, requestsFor, runFerry } from './helpers.ts';
+import { appDir, FAST, isMutating, jsonLines, requestsFor, runFerry, runInProcess } from './helpers.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -76,7 +76,7 @@ describe('migration checks (sandbox)', () => {
   it('with "fail", exits 2 before any mutating call, naming the finding and the way out', async () => {
     const app = 'lintfail';
     const { cwd, second } = await repoWithDangerousMigration(app, 'fail');
-    const run = await runFerry(['deploy', 'staging', '--sha', second, '--json', ...FAST], {
+    const run = await runInProcess(['deploy', 'staging', '--sha', second, '--json', ...FAST], {
       cwd,
       env: sandbox.env,
     });
@@ -105,7 +105,10 @@ describe('migration checks (sandbox)', () => {
       ['staging'],
       ['db/migrations/[0-9]*.sql'],
     );
-    const run = await runFerry(['deploy', 'staging', '--sha', second, ...FAST], { cwd, env: sandbox.env });
+    const run = await runInProcess(['deploy', 'staging', '--sha', second, ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain('db/migrations/002.sql:2 drop-column');
     expect((await requestsFor(sandbox, app)).filter(isMutating)).toEqual([]);
@@ -119,7 +122,10 @@ describe('migration checks (sandbox)', () => {
       ['staging'],
       ['db/migraitons/*.sql'],
     );
-    const run = await runFerry(['deploy', 'staging', '--sha', second, ...FAST], { cwd, env: sandbox.env });
+    const run = await runInProcess(['deploy', 'staging', '--sha', second, ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain('"db/migraitons/*.sql" matches no file');
     expect(run.stderr).not.toContain('nothing dangerous');
@@ -154,7 +160,7 @@ describe('migration checks (sandbox)', () => {
       JSON.stringify({ ...config, migrate: migrateConfig('fail') }),
     );
     const before = (await requestsFor(sandbox, app)).length;
-    const refused = await runFerry(['promote', '--from', 'staging', '--to', 'production', ...FAST], {
+    const refused = await runInProcess(['promote', '--from', 'staging', '--to', 'production', ...FAST], {
       cwd,
       env: sandbox.env,
     });

@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StacksRepo, stacksRepo } from '../support/stacks-repo.ts';
-import { jsonLines, runFerry } from './helpers.ts';
+import { jsonLines, runFerry, runInProcess } from './helpers.ts';
 
 const _ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PATH = process.env.PATH ?? '';
@@ -90,13 +90,16 @@ describe('ferry preview --offline', () => {
   });
 
   it('rejects an environment without a stack file with exit 2', async () => {
-    const run = await ferry(['preview', 'qa', '--offline']);
+    const run = await runInProcess(['preview', 'qa', '--offline'], { cwd: repo, env: { PATH } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown environment "qa": there is no stacks/Pulumi.qa.yaml');
   });
 
   it('rejects a --base that is not a commit with exit 2', async () => {
-    const run = await ferry(['preview', 'staging', '--offline', '--base', 'no-such-branch']);
+    const run = await runInProcess(['preview', 'staging', '--offline', '--base', 'no-such-branch'], {
+      cwd: repo,
+      env: { PATH },
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--base: "no-such-branch" is not a commit');
   });
@@ -109,7 +112,7 @@ describe('ferry preview (online)', () => {
     mkdirSync(bin, { recursive: true });
     const gitPath = execFileSync('sh', ['-c', 'command -v git'], { env: { PATH }, encoding: 'utf8' }).trim();
     symlinkSync(gitPath, join(bin, 'git'));
-    const run = await runFerry(['preview', 'staging'], {
+    const run = await runInProcess(['preview', 'staging'], {
       cwd: repo,
       env: { PATH: [bin].join(delimiter), HOME: join(repo, 'no-home') },
     });

@@ -1,7 +1,16 @@
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, freshSha, isMutating, jsonLines, requestsFor, runFerry } from './helpers.ts';
+import {
+  appDir,
+  FAST,
+  freshSha,
+  isMutating,
+  jsonLines,
+  requestsFor,
+  runFerry,
+  runInProcess,
+} from './helpers.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -127,7 +136,10 @@ describe('ferry promote (sandbox)', () => {
 
   it('refuses to promote from an environment other than promoteFrom', async () => {
     const cwd = appDir('promowrong', { environments: { ...environments, qa: {} } });
-    const run = await runFerry(['promote', '--from', 'qa', '--to', 'production'], { cwd, env: sandbox.env });
+    const run = await runInProcess(['promote', '--from', 'qa', '--to', 'production'], {
+      cwd,
+      env: sandbox.env,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('production promotes from staging');
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../src/aws/index.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { appDir, FAST, freshSha, isMutating, runFerry, seedApp } from './helpers.ts';
+import { appDir, FAST, freshSha, isMutating, runFerry, runInProcess, seedApp } from './helpers.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
@@ -42,7 +42,10 @@ describe('production takes only what passed staging (sandbox)', () => {
     const sha = freshSha();
     await sandbox.control.pushImage(`${app}-production`, sha);
     await sandbox.control.clearRequests();
-    const run = await runFerry(['deploy', 'production', '--sha', sha, ...FAST], { cwd, env: sandbox.env });
+    const run = await runInProcess(['deploy', 'production', '--sha', sha, ...FAST], {
+      cwd,
+      env: sandbox.env,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('ferry promote --from staging --to production');
     expect(run.stderr).toContain('--skip-promotion');
@@ -81,14 +84,14 @@ describe('production takes only what passed staging (sandbox)', () => {
     await sandbox.control.clearRequests();
 
     const stale = ['promote', '--from', 'staging', '--to', 'production', '--sha', older, ...FAST];
-    const refused = await runFerry(stale, { cwd, env: sandbox.env });
+    const refused = await runInProcess(stale, { cwd, env: sandbox.env });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toContain('ferry rollback production');
     expect(refused.stderr).toContain(newer.slice(0, 7));
     expect(await mutatingCalls()).toEqual([]);
 
     // Staging runs the newer release now, so its live check refuses the older one as well.
-    const unchecked = await runFerry([...stale, '--allow-older'], { cwd, env: sandbox.env });
+    const unchecked = await runInProcess([...stale, '--allow-older'], { cwd, env: sandbox.env });
     expect(unchecked.code, unchecked.stderr).toBe(2);
     expect(unchecked.stderr).toContain(`runs ${newer.slice(0, 7)}`);
     const allowed = await runFerry([...stale, '--allow-older', '--skip-source-check'], {
@@ -106,7 +109,7 @@ describe('the descriptor is trusted only as far as it must be (sandbox)', () => 
     const cwd = appDir(app);
     writeFileSync(join(cwd, 'descriptor.json'), JSON.stringify(descriptor));
     await sandbox.control.clearRequests();
-    const run = await runFerry(
+    const run = await runInProcess(
       ['deploy', 'staging', '--sha', sha, '--descriptor', 'descriptor.json', ...FAST],
       {
         cwd,
@@ -143,7 +146,7 @@ describe('app and environment names', () => {
   ])('refuses %s before anything else (exit 2)', async (_, args) => {
     await sandbox.control.clearRequests();
     const cwd = appDir('names', { environments: { staging: {}, 'stag--ing': {}, 'staging-': {} } });
-    const run = await runFerry([...args, '--sha', freshSha()], { cwd, env: sandbox.env });
+    const run = await runInProcess([...args, '--sha', freshSha()], { cwd, env: sandbox.env });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/name/);
     expect(await sandbox.control.requests()).toEqual([]);

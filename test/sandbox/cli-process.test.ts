@@ -1,7 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runMain } from '../support/in-process.ts';
 
 const bin = new URL('../../bin/ferry', import.meta.url).pathname;
 let child: ChildProcess | undefined;
@@ -92,16 +94,9 @@ describe('ferry sandbox as a process', () => {
   });
 
   it('rejects a bad port with exit code 2 before starting anything', async () => {
-    const proc = spawn(process.execPath, [bin, 'sandbox', '--port', 'http'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    let err = '';
-    proc.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    const [code] = await once(proc, 'exit');
-    expect(code).toBe(2);
-    expect(err).toContain('--port');
+    const run = await runMain(['sandbox', '--port', 'http'], { cwd: tmpdir() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--port');
+    expect(run.stdout).toBe('');
   });
 });

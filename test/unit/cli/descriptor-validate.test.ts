@@ -1,15 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/commands/descriptor.ts';
 import { descriptorSchema } from '../../../src/config/schema.ts';
 import { FerryError } from '../../../src/errors.ts';
+import { runMain } from '../../support/in-process.ts';
 import { capture } from './capture.ts';
 
-const FERRY = fileURLToPath(new URL('../../../bin/ferry', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ferry-descriptor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -128,14 +126,22 @@ describe('ferry descriptor validate', () => {
     }
   });
 
-  it('is wired into the CLI: bin/ferry exits 2 and names each problem', () => {
-    const result = spawnSync(process.execPath, [FERRY, 'descriptor', 'validate', file('cli.json', BROKEN)], {
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    expect(result.status).toBe(2);
+  it('is wired into the CLI: `ferry descriptor validate` exits 2 and names each problem', async () => {
+    const result = await runMain(['descriptor', 'validate', file('cli.json', BROKEN)], { cwd: dir });
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('services.0.baseUrl: use an http(s) URL');
     expect(result.stderr).toContain('repository.uri: missing; add it');
+  });
+
+  it('through the CLI, a missing file or an unknown action is one line naming it, exit 2', async () => {
+    const missing = await runMain(['descriptor', 'validate', 'nope.json'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^ferry: .*nope\.json/);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    const action = await runMain(['descriptor', 'check', file('cli-ok.json', VALID), '--json'], { cwd: dir });
+    expect(action.code).toBe(2);
+    expect(action.stderr).toContain('check');
+    expect(action.jsonLines().at(-1)).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });
   });
 });
 

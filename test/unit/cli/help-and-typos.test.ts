@@ -1,19 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatCommanderError } from '../../../src/cli/usage-errors.ts';
+import { runMain } from '../../support/in-process.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const ferry = `${root}bin/ferry`;
-
-function run(args: string[]) {
-  const result = spawnSync(process.execPath, [ferry, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cwd = mkdtempSync(join(tmpdir(), 'ferry-typos-'));
+const run = (args: string[]) => runMain(args, { cwd });
 
 const GLOBALS = [
   '--config',
@@ -29,8 +22,8 @@ const GLOBALS = [
 describe("each command's --help", () => {
   it.each(['build', 'deploy', 'promote', 'rollback', 'status', 'history', 'lock'])(
     '`ferry %s --help` lists the global options it accepts',
-    (command) => {
-      const { code, stdout } = run([command, '--help']);
+    async (command) => {
+      const { code, stdout } = await run([command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toContain('Global Options:');
       const globals = stdout.slice(stdout.indexOf('Global Options:'));
@@ -40,8 +33,8 @@ describe("each command's --help", () => {
 });
 
 describe('mistyped flags and commands', () => {
-  it('names a mistyped flag with the likely one and points at that command’s help', () => {
-    const { code, stderr, stdout } = run(['deploy', 'staging', '--sah', 'abc1234']);
+  it('names a mistyped flag with the likely one and points at that command’s help', async () => {
+    const { code, stderr, stdout } = await run(['deploy', 'staging', '--sah', 'abc1234']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.split('\n')).toEqual([
@@ -51,22 +44,22 @@ describe('mistyped flags and commands', () => {
     ]);
   });
 
-  it('suggests a global option mistyped after a command', () => {
-    const { code, stderr } = run(['status', '--dryrun']);
+  it('suggests a global option mistyped after a command', async () => {
+    const { code, stderr } = await run(['status', '--dryrun']);
     expect(code).toBe(2);
     expect(stderr).toMatch(
       /^ferry: unknown option --dryrun; did you mean --dry-run\?\n {2}run `ferry status --help`/,
     );
   });
 
-  it('starts every parse error with `ferry:` and never says `error:`', () => {
+  it('starts every parse error with `ferry:` and never says `error:`', async () => {
     for (const args of [
       ['deploy', 'staging'],
       ['launch'],
       ['history'],
       ['rollback', 'staging', '--too', 'x'],
     ]) {
-      const { code, stderr } = run(args);
+      const { code, stderr } = await run(args);
       expect(code, args.join(' ')).toBe(2);
       expect(stderr, args.join(' ')).toMatch(/^ferry: /);
       expect(stderr, args.join(' ')).not.toMatch(/^error:/m);
@@ -74,14 +67,14 @@ describe('mistyped flags and commands', () => {
     }
   });
 
-  it('an unknown command points at the top-level help and suggests the near one', () => {
-    const { stderr } = run(['deplyo']);
+  it('an unknown command points at the top-level help and suggests the near one', async () => {
+    const { stderr } = await run(['deplyo']);
     expect(stderr).toContain('ferry: unknown command deplyo; did you mean deploy?');
     expect(stderr).toContain('run `ferry --help` for usage');
   });
 
-  it('with --json, a parse error still ends with a result line (exit 2)', () => {
-    const { code, stdout } = run(['deploy', 'staging', '--json']);
+  it('with --json, a parse error still ends with a result line (exit 2)', async () => {
+    const { code, stdout } = await run(['deploy', 'staging', '--json']);
     expect(code).toBe(2);
     const result = JSON.parse(stdout.trim()) as Record<string, unknown>;
     expect(result).toMatchObject({ type: 'result', outcome: 'aborted', exitCode: 2 });

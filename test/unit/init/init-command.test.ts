@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { parseConfig } from '../../../src/config/load.ts';
 import { NAME_RULE } from '../../../src/config/name-rule.ts';
 import { FerryError } from '../../../src/errors.ts';
 import { deployWorkflow, PINNED_ACTIONS, previewWorkflow } from '../../../src/init/workflows.ts';
+import { runMain } from '../../support/in-process.ts';
 import { capture } from '../cli/capture.ts';
 
 const FLAGS: InitOptions = {
@@ -257,22 +257,22 @@ describe('the workflows ferry init writes', () => {
   });
 });
 
-describe('bin/ferry init', () => {
-  const FERRY = new URL('../../../bin/ferry', import.meta.url).pathname;
-  const cli = (dir: string, args: string[]) =>
-    spawnSync(process.execPath, [FERRY, 'init', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+describe('`ferry init` through the CLI', () => {
+  const cli = (dir: string, args: string[]) => runMain(['init', ...args], { cwd: dir });
 
-  it('takes --app and --region with its own flags, and exits 2 naming a missing flag without a terminal', () => {
+  it('takes --app and --region with its own flags, and exits 2 naming a missing flag without a terminal', async () => {
     const dir = repo();
-    const missing = cli(dir, ['--app', 'shop', '--region', 'eu-west-1', '--staging-account', '111111111111']);
-    expect(missing.status).toBe(2);
+    const missing = await cli(dir, [
+      '--app',
+      'shop',
+      '--region',
+      'eu-west-1',
+      '--staging-account',
+      '111111111111',
+    ]);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing --production-account, --github-repo');
-    const ok = cli(dir, [
+    const ok = await cli(dir, [
       '--app',
       'shop',
       '--region',
@@ -284,7 +284,7 @@ describe('bin/ferry init', () => {
       '--github-repo',
       'acme/shop',
     ]);
-    expect(ok.status).toBe(0);
+    expect(ok.code).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'ferry.config.json'), 'utf8'))).toMatchObject({
       app: 'shop',
       region: 'eu-west-1',
