@@ -74,7 +74,7 @@ describe('ferry CLI shell', () => {
   it('bin/ferry exits with the code main returns, and writes the same streams', () => {
     const usage = spawnFerry(['deploy', 'staging', '--sha', 'nothex!', '--json']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('ferry: --sha:');
+    expect(usage.stderr).toMatch(/reason\s+--sha: "nothex!" is not a git SHA/);
     expect(JSON.parse(usage.stdout.trim())).toMatchObject({ type: 'result', exitCode: 2 });
   });
 });
