@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CopyProgress, copyImage } from '../../src/aws/ecr-copy.ts';
 import { createEcrAccess } from '../../src/aws/ecr-copy-access.ts';
-import { FerryError } from '../../src/errors.ts';
+import { ImageCopyError } from '../../src/pipeline/port-errors.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { freshSha, isMutating } from './helpers.ts';
 
@@ -201,15 +201,15 @@ describe('copying an image between ECR repositories', () => {
     await expectSameImage(tag, digest);
   });
 
-  it('refuses (exit 2) when the tag in production names another image, before changing anything', async () => {
+  it('refuses, with a typed error naming both images, when the tag in production names another image, before changing anything', async () => {
     const tag = freshSha();
     const { digest } = await sandbox.control.pushImage(`${APP}-staging`, tag);
     const { digest: other } = await sandbox.control.pushImage(`${APP}-production`, tag);
     await sandbox.control.clearRequests();
     const err = await copyImage({ ...sides(), digest, tag }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(FerryError);
-    expect((err as FerryError).exitCode).toBe(2);
-    expect((err as FerryError).message).toContain(other);
+    // The adapter says what it found; the pipeline decides the exit code (its plan refuses this case before the lock).
+    expect(err).toBeInstanceOf(ImageCopyError);
+    expect((err as ImageCopyError).message).toContain(other);
     expect((await sandbox.control.requests()).filter(isMutating)).toEqual([]);
   });
 });
