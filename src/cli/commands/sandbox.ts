@@ -1,7 +1,7 @@
 import { isValidName, NAME_RULE } from '../../config/name-rule.ts';
-import { ExitCode, usageError } from '../../errors.ts';
+import { usageError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
-import { configArgument, ferryCommand, sandboxHints } from '../sandbox-hints.ts';
+import { parsePort, parseTimeScale, runSandboxCommand } from '../sandbox-command.ts';
 
 export interface SandboxArgs {
   port?: string;
@@ -13,24 +13,6 @@ export interface SandboxArgs {
   args: string[];
 }
 
-function parsePort(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
-    throw usageError(`\`--port\` must be a port number from 1 to 65535, got "${raw}"`);
-  }
-  return port;
-}
-
-function parseTimeScale(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 10_000) {
-    throw usageError(`\`--time-scale\` must be a number above 0 (such as 1 or 60), got "${raw}"`);
-  }
-  return scale;
-}
-
 /** `ferry sandbox`: starts the simulated AWS, prints its endpoint, runs until SIGINT/SIGTERM. */
 export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   const port = parsePort(args.port);
@@ -39,66 +21,11 @@ export async function run(args: SandboxArgs, ctx: CliContext): Promise<number> {
   if (args.seed !== undefined && !isValidName(args.seed)) {
     throw usageError(`\`--seed\` must be an app name, got "${args.seed}"; ${NAME_RULE}`);
   }
-  const { startSandbox } = await import('../../sandbox/index.ts');
-  const verbose = ctx.globals.verbose;
-  const sandbox = await startSandbox({
-    port,
-    timeScale,
+  return runSandboxCommand(ctx, {
+    ...(port !== undefined ? { port } : {}),
+    ...(timeScale !== undefined ? { timeScale } : {}),
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    worker: args.worker === true,
     real: args.real === true,
-    log: (line) => {
-      if (verbose) ctx.stderr.write(`${line}\n`);
-    },
   });
-  try {
-    const databases: string[] = [];
-    let stagingAccount: string | undefined;
-    if (args.seed) {
-      const { descriptors } = await sandbox.control.seed({
-        app: args.seed,
-        region: ctx.globals.region,
-        ...(args.worker ? { worker: true } : {}),
-      });
-      stagingAccount = descriptors.staging?.accountId;
-      // Real mode: the seeded databases are real PostgreSQL clusters from the start.
-      for (const d of Object.values(descriptors)) {
-        const url = d.database && (await sandbox.real?.databaseUrl(d.database.identifier));
-        if (url) databases.push(`  ${d.database!.identifier}: ${url}`);
-      }
-    }
-    if (ctx.globals.json) {
-      ctx.stdout.write(
-        `${JSON.stringify({ type: 'sandbox', ts: new Date().toISOString(), endpoint: sandbox.endpoint, registry: sandbox.registryHost, seeded: args.seed, real: sandbox.real ? { stateDir: sandbox.real.stateDir } : undefined })}\n`,
-      );
-    } else {
-      ctx.stdout.write(`AWS_ENDPOINT_URL=${sandbox.endpoint}\n`);
-    }
-    const hints = sandboxHints({
-      endpoint: sandbox.endpoint,
-      registryHost: sandbox.registryHost,
-      region: ctx.globals.region ?? 'eu-west-1',
-      ...(args.seed ? { seed: args.seed } : {}),
-      ...(stagingAccount ? { stagingAccount } : {}),
-      ...(timeScale ? { timeScale } : {}),
-      ferry: ferryCommand(ctx.cwd),
-      config: configArgument(ctx.cwd),
-      ...(ctx.globals.region ? { regionFlag: ctx.globals.region } : {}),
-    });
-    if (sandbox.real) {
-      hints.splice(
-        1,
-        0,
-        `Real mode: containers, PostgreSQL and snapshots under ${sandbox.real.stateDir}`,
-        ...(databases.length > 0 ? ['Databases (real PostgreSQL):', ...databases] : []),
-      );
-    }
-    ctx.stderr.write(`${hints.join('\n')}\n`);
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) return resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-  } finally {
-    await sandbox.stop();
-  }
-  ctx.stderr.write('ferry sandbox: stopped\n');
-  return ExitCode.Ok;
 }
