@@ -77,20 +77,7 @@ export async function runReleaseCommand(
     }
     const target = await openEnvironment(ctx, setup);
     descriptor = target.descriptor;
-    const request = {
-      ...ask,
-      env,
-      config: setup.config,
-      descriptor: target.descriptor,
-      timeoutMs: setup.timeoutMs,
-      dryRun: ctx.globals.dryRun,
-      owner: lockOwnerOf(ctx.runtime),
-      runId,
-      ...(ctx.env.FERRY_LOCK_TTL
-        ? { lockTtlMs: Math.max(1000, parseDuration(ctx.env.FERRY_LOCK_TTL, 'FERRY_LOCK_TTL')) }
-        : {}),
-      ...(ctx.runtime.github.actor ? { actor: ctx.runtime.github.actor } : {}),
-    } satisfies ReleaseRequest;
+    const request = requestFor(ctx, setup, { env, ask, runId, descriptor });
     const deps: Deps = { ...pipelineDeps(ctx, setup, target.ports, reporter), history: codeHistory(ctx) };
     if (ask.kind === 'promote') {
       const source = await openSource(ctx, setup, ask.from);
@@ -129,6 +116,27 @@ async function refuse(
   } finally {
     if (close) await reporter.close();
   }
+}
+
+/** The pipeline's request: what the command asked, and how this run carries it out. */
+function requestFor(
+  ctx: CliContext,
+  setup: Setup,
+  run: ParsedRelease & { runId: string; descriptor: Descriptor },
+): ReleaseRequest {
+  const ttl = ctx.env.FERRY_LOCK_TTL;
+  return {
+    ...run.ask,
+    env: run.env,
+    config: setup.config,
+    descriptor: run.descriptor,
+    timeoutMs: setup.timeoutMs,
+    dryRun: ctx.globals.dryRun,
+    owner: lockOwnerOf(ctx.runtime),
+    runId: run.runId,
+    ...(ttl ? { lockTtlMs: Math.max(1000, parseDuration(ttl, 'FERRY_LOCK_TTL')) } : {}),
+    ...(ctx.runtime.github.actor ? { actor: ctx.runtime.github.actor } : {}),
+  };
 }
 
 function titleOf(app: string | undefined, env: string, ask: ReleaseAsk): string {

@@ -21,6 +21,12 @@ import { takeSnapshot } from './snapshot.ts';
 import { verifyRelease } from './verify-release.ts';
 import { fence } from './wrap-up.ts';
 
+/** What every result of the run carries: the image, and the snapshot when one was taken. */
+const base = (state: RunState) => ({
+  digest: state.plan.digest,
+  ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
+});
+
 /** Everything between taking and releasing the lock. */
 export async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState): Promise<ReleaseResult> {
   const { plan, steps } = state;
@@ -70,11 +76,6 @@ export async function carryOut(deps: Deps, req: ReleaseRequest, state: RunState)
     taskDefinitionArn: first.arn,
   };
 }
-
-const base = (state: RunState) => ({
-  digest: state.plan.digest,
-  ...(state.snapshotId ? { snapshotId: state.snapshotId } : {}),
-});
 
 /** Promotion only: copy the source's exact image into this environment's repository, then check its digest. */
 async function copyPhase(
