@@ -33,9 +33,15 @@ describe('ferry/stacks', () => {
       const runtime = [...source.matchAll(/^(?:import|export) (?!type )[^;]*? from '([^']+)'/gm)].map(
         (m) => m[1],
       );
-      // ../config/names.ts: the one name rule ferry checks, a module without imports of its own.
+      // The one name rule and the ECS deployment settings ferry checks: modules without imports of their own.
       for (const specifier of runtime)
-        expect(specifier, `${file}: ${specifier}`).toMatch(/^(@pulumi\/|\.\/|\.\.\/config\/names\.ts$)/);
+        expect(specifier, `${file}: ${specifier}`).toMatch(
+          /^(@pulumi\/|\.\/|\.\.\/config\/(name-rule|ecs-deployment)\.ts$)/,
+        );
+    }
+    for (const shared of ['name-rule.ts', 'ecs-deployment.ts']) {
+      const source = readFileSync(new URL(`../../src/config/${shared}`, import.meta.url), 'utf8');
+      expect(source, shared).not.toMatch(/^import (?!type )/m);
     }
   });
 });
