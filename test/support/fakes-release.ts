@@ -4,7 +4,7 @@ import type { Descriptor, FerryConfig } from '../../src/config/schema.ts';
 import type { Deps } from '../../src/pipeline/context.ts';
 import { recordRelease } from '../../src/pipeline/ledger.ts';
 import { isRefusal, type Plan, planRelease } from '../../src/pipeline/plan.ts';
-import type { ImageCopier } from '../../src/pipeline/ports.ts';
+import type { ImageCopier, ParameterStore } from '../../src/pipeline/ports.ts';
 import { readReleaseState } from '../../src/pipeline/read.ts';
 import type { DeployRequest, ReleaseRequest } from '../../src/pipeline/request.ts';
 import { type FakeWorld, fakeWorld } from './fakes.ts';
@@ -112,19 +112,7 @@ export async function promotionFixture(copy: ImageCopier['copy']) {
   // qa ran NEW_SHA as SOURCE_DIGEST: its ledger says so and its repository has the image.
   const source = releaseFixture();
   source.registry.tags.set(`shop-staging:${NEW_SHA}`, SOURCE_DIGEST);
-  await recordRelease(source.parameters, 'shop', 'qa', {
-    kind: 'deploy',
-    sha: NEW_SHA,
-    digest: SOURCE_DIGEST,
-    taskDefinitionArn: null,
-    previousTaskDefinitionArn: null,
-    snapshotId: null,
-    outcome: 'deployed',
-    actor: 'a',
-    startedAt: '2026-03-01T00:00:00.000Z',
-    finishedAt: '2026-03-01T00:00:00.000Z',
-    steps: [],
-  });
+  await recordDeployed(source.parameters, 'qa', { sha: NEW_SHA, digest: SOURCE_DIGEST });
   f.deps.source = { env: 'qa', ports: source.ports, descriptor: source.request.descriptor };
   f.deps.copier = copier;
   const { sha: _, ...settings } = f.request;
@@ -137,4 +125,25 @@ export async function promotionFixture(copy: ImageCopier['copy']) {
     skipSourceCheck: true,
   };
   return { f, request, copies };
+}
+
+/** A deployed release of shop in `env`'s ledger, as ferry records one. */
+export function recordDeployed(
+  parameters: ParameterStore,
+  env: string,
+  release: { sha: string; digest: string; taskDefinitionArn?: string | null },
+): Promise<number> {
+  return recordRelease(parameters, 'shop', env, {
+    kind: 'deploy',
+    sha: release.sha,
+    digest: release.digest,
+    taskDefinitionArn: release.taskDefinitionArn ?? null,
+    previousTaskDefinitionArn: null,
+    snapshotId: null,
+    outcome: 'deployed',
+    actor: 'a',
+    startedAt: '2026-03-01T00:00:00.000Z',
+    finishedAt: '2026-03-01T00:00:00.000Z',
+    steps: [],
+  });
 }

@@ -4,7 +4,14 @@ import { recordRelease } from '../../../src/pipeline/ledger.ts';
 import { runRelease } from '../../../src/pipeline/release.ts';
 import type { ReleaseRequest } from '../../../src/pipeline/request.ts';
 import { serverError } from '../../support/fakes.ts';
-import { mutatingCalls, NEW_SHA, OLD_SHA, planFor, releaseFixture } from '../../support/fakes-release.ts';
+import {
+  mutatingCalls,
+  NEW_SHA,
+  OLD_SHA,
+  planFor,
+  recordDeployed,
+  releaseFixture,
+} from '../../support/fakes-release.ts';
 
 const refusal = async (f: ReturnType<typeof releaseFixture>, request: ReleaseRequest = f.request) => {
   const before = mutatingCalls(f.log);
@@ -21,19 +28,7 @@ const rollbackOf = (f: Fixture, to?: string): ReleaseRequest => {
   return { ...settings, kind: 'rollback', ...(to ? { to } : {}) };
 };
 const released = (f: Fixture, sha: string, digest: string, taskDefinitionArn: string | null) =>
-  recordRelease(f.parameters, 'shop', 'staging', {
-    kind: 'deploy',
-    sha,
-    digest,
-    taskDefinitionArn,
-    previousTaskDefinitionArn: null,
-    snapshotId: null,
-    outcome: 'deployed',
-    actor: 'a',
-    startedAt: '2026-03-01T00:00:00.000Z',
-    finishedAt: '2026-03-01T00:00:00.000Z',
-    steps: [],
-  });
+  recordDeployed(f.parameters, 'staging', { sha, digest, taskDefinitionArn });
 
 describe('read and plan', () => {
   it('refuses a descriptor whose database does not exist', async () => {
@@ -136,19 +131,7 @@ describe('read and plan', () => {
     const { sha: _, ...settings } = f.request;
     const deps = { ...f.deps, source: { env: 'qa', ports: f.ports, descriptor: f.request.descriptor } };
     // The source's ledger (here the same store, under qa) says NEW passed there.
-    await recordRelease(f.parameters, 'shop', 'qa', {
-      kind: 'deploy',
-      sha: NEW_SHA,
-      digest: f.newDigest,
-      taskDefinitionArn: null,
-      previousTaskDefinitionArn: null,
-      snapshotId: null,
-      outcome: 'deployed',
-      actor: 'a',
-      startedAt: '2026-03-01T00:00:00.000Z',
-      finishedAt: '2026-03-01T00:00:00.000Z',
-      steps: [],
-    });
+    await recordDeployed(f.parameters, 'qa', { sha: NEW_SHA, digest: f.newDigest });
     const plan = await planFor(deps, { ...settings, kind: 'promote', from: 'qa', sha: NEW_SHA });
     expect(plan.digest).toBe(f.newDigest);
     expect(plan.promotion).toEqual({ from: 'qa', sourceCheck: 'run' });
