@@ -13,7 +13,7 @@ import type { Descriptor } from '../config/schema.ts';
 import { createGit } from '../migrations/git.ts';
 import type { Deps } from '../pipeline/context.ts';
 import { finish, type ResultSubject, refusedBeforeChange } from '../pipeline/finish.ts';
-import { refuseRequest } from '../pipeline/plan.ts';
+import { refusalResult, refuseRequest } from '../pipeline/plan.ts';
 import type { CodeHistory, SourceEnvironment } from '../pipeline/ports.ts';
 import { runRelease, subjectOf } from '../pipeline/release.ts';
 import type { ReleaseAsk, ReleaseRequest } from '../pipeline/request.ts';
@@ -68,12 +68,7 @@ export async function runReleaseCommand(
     // The request's own rules need no AWS call: checked before any descriptor is read.
     const refused = refuseRequest({ ...ask, env, config: setup.config });
     if (refused) {
-      return finish(reporter.emit, subject, {
-        outcome: 'aborted',
-        exitCode: refused.exitCode,
-        reason: refused.reason,
-        next: refused.next,
-      }).exitCode;
+      return finish(reporter.emit, subject, refusalResult(refused)).exitCode;
     }
     const target = await openEnvironment(ctx, setup);
     descriptor = target.descriptor;
@@ -89,16 +84,18 @@ export async function runReleaseCommand(
     }
     return (await runRelease(deps, request)).exitCode;
   } catch (err) {
+    const refused = refusedBeforeChange(err, ctx.signal.aborted);
+    if (refused) return finish(reporter.emit, subject, refused).exitCode;
     // Ferry's own bug: the entry point prints it; the people watching hear about it too.
-    if (!refusedBeforeChange(err, ctx.signal.aborted)) announcers.emit(resultOfError(err, ctx.mutations));
-    return refuse(ctx, reporter, subject, err, false);
+    announcers.emit(resultOfError(err, ctx.mutations));
+    throw err;
   } finally {
     await reporter.close();
   }
 }
 
 /**
- * A failure before the pipeline took over (no descriptor, no credentials): one
+ * A bad flag or config, before the release has a reporter of its own: one
  * result like any other. Anything but a refusal is ferry's bug, left to the
  * entry point, which says what is known.
  */
@@ -107,14 +104,13 @@ async function refuse(
   reporter: Reporter,
   subject: ResultSubject,
   err: unknown,
-  close = true,
 ): Promise<number> {
   try {
     const refused = refusedBeforeChange(err, ctx.signal.aborted);
     if (!refused) throw err;
     return finish(reporter.emit, subject, refused).exitCode;
   } finally {
-    if (close) await reporter.close();
+    await reporter.close();
   }
 }
 

@@ -12,7 +12,7 @@ import type { LedgerEntry, RecordKind } from './ledger.ts';
 import type { ServiceSnapshot, TaskDefinitionSnapshot } from './ports.ts';
 import { isOlderThan } from './promotion-order.ts';
 import type { ReleaseState } from './read.ts';
-import type { ReleaseAsk, ReleaseRequest } from './request.ts';
+import type { ReleaseAsk, ReleaseRequest, ReleaseResult } from './request.ts';
 import { snapshotName } from './resource-names.ts';
 import { noImageHint } from './sha-prefix.ts';
 import {
@@ -82,19 +82,26 @@ export interface Plan {
   skippedPromotion?: true;
 }
 
-/** A release that must not start: exit 2 (or 0 for a no-op), nothing changed. */
+/** A release that must not start: exit 2, nothing changed. */
 export interface Refusal {
   refused: true;
   exitCode: ExitCode;
   reason: string;
   next: string[];
-  digest?: string;
   notes: LogEvent[];
 }
 
 export type Decision = Plan | Refusal;
 
 export const isRefusal = (d: Decision | undefined): d is Refusal => d !== undefined && 'refused' in d;
+
+/** The run's result when a refusal ends it. */
+export const refusalResult = (r: Refusal): ReleaseResult => ({
+  outcome: 'aborted',
+  exitCode: r.exitCode,
+  reason: r.reason,
+  ...(r.next.length ? { next: r.next } : {}),
+});
 
 const refuse = (reason: string, next: string[] = [], notes: LogEvent[] = []): Refusal => ({
   refused: true,

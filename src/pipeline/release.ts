@@ -15,7 +15,7 @@ import { carryOut } from './apply.ts';
 import { type Deps, info, StepTimer, warn } from './context.ts';
 import { finish, type ResultSubject, refusedBeforeChange } from './finish.ts';
 import { Lease } from './lease.ts';
-import { describePlan, isRefusal, planRelease, refuseRequest } from './plan.ts';
+import { describePlan, isRefusal, planRelease, refusalResult, refuseRequest } from './plan.ts';
 import { type ReleaseState, readReleaseState } from './read.ts';
 import type { ReleaseAsk, ReleaseRequest, ReleaseResult, RunState } from './request.ts';
 import { sourceGate } from './source-gate.ts';
@@ -30,8 +30,7 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
   const end = (result: ReleaseResult) => finish(deps.emit, subject, result);
 
   const early = refuseRequest(req);
-  if (early)
-    return end({ outcome: 'aborted', exitCode: early.exitCode, reason: early.reason, next: early.next });
+  if (early) return end(refusalResult(early));
 
   let state: ReleaseState;
   try {
@@ -45,15 +44,7 @@ export async function runRelease(deps: Deps, req: ReleaseRequest): Promise<Relea
 
   const decision = planRelease(state);
   for (const note of decision.notes) deps.emit(note);
-  if (isRefusal(decision)) {
-    return end({
-      outcome: decision.exitCode === ExitCode.Ok ? 'ok' : 'aborted',
-      exitCode: decision.exitCode,
-      reason: decision.reason,
-      ...(decision.next.length ? { next: decision.next } : {}),
-      ...(decision.digest ? { digest: decision.digest } : {}),
-    });
-  }
+  if (isRefusal(decision)) return end(refusalResult(decision));
   const plan = decision;
   if (plan.nothingToDo) {
     info(deps, plan.nothingToDo);
